@@ -1,0 +1,210 @@
+package debate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// prompt composes seat p's prompt for round n from the log: the complete previous
+// answers of the others (never a pointer, never the first lines), labelled by seat
+// only, shuffled for this recipient, inside delimiters that mark them as quoted.
+func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (string, bool, error) {
+	seat := p.Seat.Seat
+	nc := nonce(r.spec.Seed, n, seat)
+	data := promptData{
+		Problem:   r.spec.Problem,
+		Context:   defang(r.spec.Context, nc),
+		Seat:      seat,
+		Persona:   p.Seat.Persona,
+		PanelSize: len(r.panel),
+		Round:     n,
+		Rounds:    r.rounds(),
+		Nonce:     nc,
+		Notes:     notesBefore(st, n),
+	}
+	if n > 1 {
+		prev := n - 1
+		data.OthersRound = prev
+		var others []quote
+		for _, o := range r.panel {
+			t, ok := st.Turn(prev, o.Seat.Seat)
+			switch {
+			case o.Seat.Seat == seat:
+				if ok && t.OK() {
+					data.Own = &quote{Seat: seat, Round: prev, Text: defang(t.Text, nc)}
+				}
+			case ok && t.OK():
+				others = append(others, quote{Seat: o.Seat.Seat, Round: prev, Text: defang(t.Text, nc)})
+			default:
+				data.Missing = append(data.Missing, o.Seat.Seat)
+			}
+		}
+		data.Others = shuffled(r.spec.Seed, n, seat, others)
+	}
+	text, err := render(def.Prompt, data)
+	return text, false, err
+}
+
+func notesBefore(st *Record, n int) []string {
+	var out []string
+	for _, note := range st.Notes {
+		if note.AfterRound == n-1 {
+			out = append(out, note.Text)
+		}
+	}
+	return out
+}
+
+// verdict asks the chair, then each next live seat in turn, for the verdict.
+func (r *run) verdict(ctx context.Context, st *Record) error {
+	last := len(st.Rounds)
+	for _, p := range r.chairOrder(st, last) {
+		seat := p.Seat.Seat
+		nc := nonce(r.spec.Seed, last+1, seat)
+		data := promptData{
+			Problem:     r.spec.Problem,
+			Context:     defang(r.spec.Context, nc),
+			Seat:        seat,
+			PanelSize:   len(r.panel),
+			Round:       last + 1,
+			Rounds:      r.rounds(),
+			Nonce:       nc,
+			OthersRound: last,
+		}
+		var answers []quote
+		for _, o := range r.panel {
+			if t, ok := st.Turn(last, o.Seat.Seat); ok && t.OK() {
+				answers = append(answers, quote{Seat: o.Seat.Seat, Round: last, Text: defang(t.Text, nc)})
+			} else {
+				data.Missing = append(data.Missing, o.Seat.Seat)
+			}
+			h := seatHistory{Seat: o.Seat.Seat}
+			for i := 1; i <= last; i++ {
+				t, ok := st.Turn(i, o.Seat.Seat)
+				switch {
+				case !ok || !t.OK():
+					h.Positions = append(h.Positions, "(no answer)")
+				case t.Position == "":
+					h.Positions = append(h.Positions, "(position unclear)")
+				default:
+					h.Positions = append(h.Positions, fmt.Sprintf("%q (%s)", t.Position, confText(t.Confidence)))
+				}
+			}
+			data.History = append(data.History, h)
+		}
+		// The chair reads the answers in seat order: it is one reader, and the
+		// history above is in seat order too.
+		data.Others = answers
+		prompt, err := render(r.mode.Verdict.Prompt, data)
+		if err != nil {
+			return err
+		}
+		_, ok := r.turn(ctx, last+1, p, prompt, false, KindVerdictCompleted, KindVerdictFailed)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if r.failed != nil {
+			return r.failed
+		}
+		if ok {
+			return nil
+		}
+	}
+	return nil
+}
+
+func confText(c *int) string {
+	if c == nil {
+		return "confidence not given"
+	}
+	return fmt.Sprintf("confidence %d", *c)
+}
+
+// chairOrder is the chair, then every other seat after it in seat order; seats that
+// answered the last round come before those that did not.
+func (r *run) chairOrder(st *Record, last int) []Participant {
+	start := 0
+	if c := strings.TrimSpace(r.spec.Chair); c != "" {
+		for i, p := range r.panel {
+			if p.Seat.Seat == c || p.Seat.Model == c || p.Seat.Label == c {
+				start = i
+				break
+			}
+		}
+	}
+	var liveSeats, rest []Participant
+	for k := range r.panel {
+		p := r.panel[(start+k)%len(r.panel)]
+		if t, ok := st.Turn(last, p.Seat.Seat); ok && t.OK() {
+			liveSeats = append(liveSeats, p)
+		} else {
+			rest = append(rest, p)
+		}
+	}
+	// Seats already tried as chair on an earlier run are not asked again.
+	tried := map[string]bool{}
+	for _, f := range st.ChairFailures {
+		tried[f.Seat] = true
+	}
+	var out []Participant
+	for _, p := range append(liveSeats, rest...) {
+		if !tried[p.Seat.Seat] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// readVerdict reads the chair's reply. A reply without a readable block still gives a
+// verdict: its first paragraph, with the panel's mean final confidence. When seats
+// dropped out, the confidence is scaled by the share that answered, and the absence
+// is named, because a verdict from fewer voices is weaker evidence.
+func (r *run) readVerdict(text string, chair Seat) *Verdict {
+	v, ok := ParseVerdict(text)
+	st := r.state()
+	last := len(st.Rounds)
+	if !ok {
+		v.Text = text
+		v.Recommendation = firstParagraph(text)
+		sum, k := 0, 0
+		for _, t := range st.Rounds[last-1].Turns {
+			if t.OK() && t.Confidence != nil {
+				sum += *t.Confidence
+				k++
+			}
+		}
+		if k > 0 {
+			v.Confidence = sum / k
+		}
+	}
+	v.By = chair.Model
+	if chair.Label != "" {
+		v.By = chair.Label
+	}
+	var missing []string
+	for _, p := range r.panel {
+		if t, ok := st.Turn(last, p.Seat.Seat); !ok || !t.OK() {
+			missing = append(missing, p.Seat.Seat+" ("+st.modelOf(p.Seat.Seat)+")")
+		}
+	}
+	if len(missing) > 0 {
+		answered := len(r.panel) - len(missing)
+		v.Confidence = v.Confidence * answered / len(r.panel)
+		v.Disagreements = append(v.Disagreements, fmt.Sprintf("Not heard in the final round: %s; confidence lowered to %d/%d of the chair's", strings.Join(missing, ", "), answered, len(r.panel)))
+	}
+	return &v
+}
+
+func firstParagraph(text string) string {
+	for _, para := range strings.Split(strings.TrimSpace(text), "\n\n") {
+		para = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(para), "#*> "))
+		if para != "" {
+			if r := []rune(para); len(r) > 400 {
+				para = string(r[:400]) + "…"
+			}
+			return para
+		}
+	}
+	return ""
+}

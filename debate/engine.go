@@ -1,0 +1,510 @@
+package debate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parleyhq/parley/provider"
+)
+
+// Quorum is the number of live participants a debate needs.
+const Quorum = 2
+
+// Stop reasons, as in the JSON result.
+const (
+	StopConverged   = "converged"
+	StopMaxRounds   = "max_rounds"
+	StopBudget      = "budget"
+	StopQuorumLost  = "quorum_lost"
+	StopInterrupted = "interrupted"
+	StopNoVerdict   = "no_verdict"
+)
+
+// ErrInterrupted is returned by Run when its context was canceled; the log is left
+// resumable.
+var ErrInterrupted = errors.New("debate interrupted")
+
+// Debate is one run of the engine: a new debate, or an unfinished one to resume.
+type Debate struct {
+	ID    string
+	Spec  Spec
+	Mode  Mode
+	Panel []Participant
+	// Log holds the stored events of an unfinished debate to resume; nil starts anew.
+	// Spec, Mode and the panel's seats are then taken from the log.
+	Log []Event
+	// Note, when set, is asked after each round but the last for a note from the user
+	// that reaches every participant's next prompt ("" for none).
+	Note func(ctx context.Context, afterRound int) (string, error)
+	// Price, when set, prices a turn's usage for a seat; a cost the provider reported
+	// is used as reported instead.
+	Price func(seat Seat, u provider.Usage) float64
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Emit receives every event in order. Stored kinds must be made durable before it
+// returns: an error stops the debate (the log stays resumable up to the last event
+// that was accepted). Emit is never called concurrently.
+type Emit func(Event) error
+
+// Run runs (or resumes) a debate to its verdict, emitting each event. It returns the
+// final Record; the error is ErrInterrupted on cancellation, or the Emit error that
+// stopped it. A debate that ends without a verdict (quorum lost, every chair failed)
+// is not an error: the Record's Status says "failed".
+func Run(ctx context.Context, d Debate, emit Emit) (*Record, error) {
+	r, err := newRun(d, emit)
+	if err != nil {
+		return nil, err
+	}
+	return r.run(ctx)
+}
+
+type run struct {
+	d     Debate
+	spec  Spec
+	mode  Mode
+	panel []Participant
+	now   func() time.Time
+
+	mu     sync.Mutex // serialises emit and the log
+	emit   Emit
+	seq    int
+	log    []Event
+	failed error // the first emit error; the debate stops on it
+}
+
+func newRun(d Debate, emit Emit) (*run, error) {
+	r := &run{d: d, spec: d.Spec, mode: d.Mode, panel: d.Panel, emit: emit, now: d.Now}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if len(d.Log) > 0 {
+		first := d.Log[0]
+		if first.Kind != KindDebateStarted || first.Started == nil {
+			return nil, errors.New("the log does not begin with debate_started")
+		}
+		r.spec = first.Started.Spec
+		if first.Started.Mode != nil {
+			r.mode = *first.Started.Mode
+		}
+		r.d.ID = first.DebateID
+		r.log = append([]Event(nil), d.Log...)
+		r.seq = d.Log[len(d.Log)-1].Seq
+		// The panel's models come from the caller, the seats from the log.
+		byseat := map[string]provider.Model{}
+		for _, p := range d.Panel {
+			byseat[p.Seat.Seat] = p.Model
+		}
+		r.panel = nil
+		for _, s := range first.Started.Panel {
+			m, ok := byseat[s.Seat]
+			if !ok || m == nil {
+				return nil, fmt.Errorf("no model given for seat %s (%s)", s.Seat, s.Model)
+			}
+			r.panel = append(r.panel, Participant{Seat: s, Model: m})
+		}
+	}
+	if r.d.ID == "" {
+		return nil, errors.New("a debate needs an id")
+	}
+	if strings.TrimSpace(r.spec.Problem) == "" {
+		return nil, errors.New("the problem is empty")
+	}
+	if err := r.mode.Validate(); err != nil {
+		return nil, err
+	}
+	if len(r.panel) < Quorum {
+		return nil, fmt.Errorf("a debate needs at least %d participants, got %d", Quorum, len(r.panel))
+	}
+	seen := map[string]bool{}
+	for _, p := range r.panel {
+		if p.Model == nil || p.Seat.Seat == "" || seen[p.Seat.Seat] {
+			return nil, fmt.Errorf("seat %q is missing, repeated or has no model", p.Seat.Seat)
+		}
+		seen[p.Seat.Seat] = true
+	}
+	if r.spec.Timeout <= 0 {
+		r.spec.Timeout = DefaultTimeout
+	}
+	if r.spec.MaxAttempts <= 0 {
+		r.spec.MaxAttempts = DefaultMaxAttempts
+	}
+	if r.spec.RetryBase <= 0 {
+		r.spec.RetryBase = DefaultRetryBase
+	}
+	return r, nil
+}
+
+// record emits an event: stored kinds get the next Seq and join the log.
+func (r *run) record(e Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failed != nil {
+		return r.failed
+	}
+	e.DebateID = r.d.ID
+	e.At = r.now().UTC()
+	if e.Kind.Stored() {
+		e.Seq = r.seq + 1
+	} else {
+		e.Seq = r.seq
+	}
+	if err := r.emit(e); err != nil {
+		r.failed = fmt.Errorf("recording %s: %w", e.Kind, err)
+		return r.failed
+	}
+	if e.Kind.Stored() {
+		r.seq = e.Seq
+		r.log = append(r.log, e)
+	}
+	return nil
+}
+
+func (r *run) state() *Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return Replay(r.log)
+}
+
+func (r *run) rounds() int {
+	n := len(r.mode.Rounds)
+	if r.spec.Rounds > 0 {
+		n = r.spec.Rounds
+	}
+	return n
+}
+
+// roundDef returns the definition of round n; a --rounds override past the mode's own
+// rounds repeats its last critique-like round.
+func (r *run) roundDef(n int) RoundDef {
+	if n <= len(r.mode.Rounds) {
+		def := r.mode.Rounds[n-1]
+		// When --rounds cuts a mode short, its last round is the final one.
+		if n == r.rounds() && n > 1 && n < len(r.mode.Rounds) {
+			return r.mode.Rounds[len(r.mode.Rounds)-1]
+		}
+		return def
+	}
+	last := r.mode.Rounds[len(r.mode.Rounds)-1]
+	if n < r.rounds() && len(r.mode.Rounds) > 1 {
+		return r.mode.Rounds[len(r.mode.Rounds)-2]
+	}
+	return last
+}
+
+func (r *run) run(ctx context.Context) (*Record, error) {
+	resuming := len(r.log) > 0
+	if !resuming {
+		mode := r.mode
+		seats := make([]Seat, len(r.panel))
+		for i, p := range r.panel {
+			seats[i] = p.Seat
+		}
+		if err := r.record(Event{Kind: KindDebateStarted, Started: &Started{Spec: r.spec, Panel: seats, Mode: &mode}}); err != nil {
+			return r.state(), err
+		}
+	} else {
+		st := r.state()
+		if st.Status != StatusRunning && st.Status != StatusInterrupted {
+			return st, fmt.Errorf("debate %s is already %s", r.d.ID, st.Status)
+		}
+		if err := r.record(Event{Kind: KindDebateResumed}); err != nil {
+			return r.state(), err
+		}
+	}
+
+	stop := StopMaxRounds
+	total := r.rounds()
+	for n := 1; n <= total; n++ {
+		st := r.state()
+		if n <= len(st.Rounds) && st.Rounds[n-1].Completed {
+			rr := st.Rounds[n-1]
+			if rr.Converged {
+				stop = StopConverged
+				break
+			}
+			if live(rr) < Quorum {
+				return r.finish(ctx, StatusFailed, StopQuorumLost, "")
+			}
+			continue
+		}
+		if r.overBudget(st, n) {
+			stop = StopBudget
+			break
+		}
+		rr, err := r.round(ctx, n)
+		if err != nil {
+			return r.interrupted(ctx, err)
+		}
+		if live(rr) < Quorum {
+			return r.finish(ctx, StatusFailed, StopQuorumLost, fmt.Sprintf("only %d of %d seats answered round %d", live(rr), len(r.panel), n))
+		}
+		if rr.Converged {
+			stop = StopConverged
+			break
+		}
+		if n < total && r.d.Note != nil {
+			note, err := r.d.Note(ctx, n)
+			if err != nil {
+				return r.interrupted(ctx, err)
+			}
+			if note = strings.TrimSpace(note); note != "" {
+				if err := r.record(Event{Kind: KindUserNote, Round: n, Text: note}); err != nil {
+					return r.state(), err
+				}
+			}
+		}
+	}
+
+	st := r.state()
+	if st.Verdict == nil {
+		if err := r.verdict(ctx, st); err != nil {
+			return r.interrupted(ctx, err)
+		}
+		st = r.state()
+	}
+	if st.Verdict == nil {
+		return r.finish(ctx, StatusFailed, StopNoVerdict, "every chair failed to write a verdict")
+	}
+	return r.finish(ctx, StatusCompleted, stop, "")
+}
+
+func live(rr RoundRecord) int {
+	n := 0
+	for _, t := range rr.Turns {
+		if t.OK() {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *run) finish(ctx context.Context, status Status, reason, msg string) (*Record, error) {
+	if err := r.record(Event{Kind: KindDebateFinished, Finished: &Finished{Status: status, StoppedBecause: reason, Error: msg}}); err != nil {
+		return r.state(), err
+	}
+	return r.state(), nil
+}
+
+// interrupted closes the log after a cancellation; an emit failure is passed on as is.
+func (r *run) interrupted(ctx context.Context, err error) (*Record, error) {
+	if ctx.Err() == nil || !errors.Is(err, context.Canceled) && !errors.Is(err, ErrInterrupted) {
+		if r.failed != nil {
+			return r.state(), r.failed
+		}
+		if !errors.Is(err, context.Canceled) {
+			return r.state(), err
+		}
+	}
+	if rerr := r.record(Event{Kind: KindDebateFinished, Finished: &Finished{Status: StatusInterrupted, StoppedBecause: StopInterrupted}}); rerr != nil {
+		return r.state(), rerr
+	}
+	return r.state(), ErrInterrupted
+}
+
+// round runs round n: every seat that has no finished turn in it yet, in parallel.
+func (r *run) round(ctx context.Context, n int) (RoundRecord, error) {
+	def := r.roundDef(n)
+	st := r.state()
+	if n > len(st.Rounds) || st.Rounds[n-1].Kind == "" {
+		if err := r.record(Event{Kind: KindRoundStarted, Round: n, RoundKind: def.Kind}); err != nil {
+			return RoundRecord{}, err
+		}
+	}
+	var wg sync.WaitGroup
+	for _, p := range r.panel {
+		if t, ok := st.Turn(n, p.Seat.Seat); ok && t.OK() {
+			continue // paid for already: never call it again
+		}
+		prompt, truncated, err := r.prompt(st, n, def, p)
+		if err != nil {
+			return RoundRecord{}, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.turn(ctx, n, p, prompt, truncated, KindTurnCompleted, KindTurnFailed)
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return RoundRecord{}, ctx.Err()
+	}
+	if r.failed != nil {
+		return RoundRecord{}, r.failed
+	}
+	st = r.state()
+	rr := st.Rounds[n-1]
+	agreement := &Agreement{}
+	for _, t := range rr.Turns {
+		if t.OK() {
+			agreement.Live++
+		} else {
+			agreement.Failed++
+		}
+	}
+	agreement.Converged = def.Kind != RoundIndependent && agreement.Live >= Quorum && n < r.rounds() && allConverged(rr)
+	if err := r.record(Event{Kind: KindRoundCompleted, Round: n, Agreement: agreement}); err != nil {
+		return RoundRecord{}, err
+	}
+	return r.state().Rounds[n-1], nil
+}
+
+// allConverged: every live seat says the panel agrees and none changed its position
+// in this round (a seat still moving has not settled).
+func allConverged(rr RoundRecord) bool {
+	for _, t := range rr.Turns {
+		if t.OK() && (!t.Converged || t.Changed) {
+			return false
+		}
+	}
+	return true
+}
+
+// turn calls one model with retries and records the outcome. A cancellation records
+// nothing: the turn will be called again on resume.
+func (r *run) turn(ctx context.Context, n int, p Participant, prompt string, truncated bool, done, failed Kind) (Turn, bool) {
+	sys, err := render("system", promptData{Seat: p.Seat.Seat, Persona: p.Seat.Persona, PanelSize: len(r.panel), Rounds: r.rounds()})
+	if err != nil {
+		_ = r.record(Event{Kind: failed, Round: n, Seat: p.Seat.Seat, Turn: &Turn{ErrorClass: provider.ClassUnknown, Error: err.Error()}})
+		return Turn{}, false
+	}
+	if err := r.record(Event{Kind: KindTurnStarted, Round: n, Seat: p.Seat.Seat}); err != nil {
+		return Turn{}, false
+	}
+	req := provider.Request{System: sys, Prompt: prompt, Temperature: p.Seat.Temperature}
+	onDelta := func(s string) {
+		if s != "" {
+			_ = r.record(Event{Kind: KindTurnDelta, Round: n, Seat: p.Seat.Seat, Text: s})
+		}
+	}
+	start := time.Now()
+	resp, attempts, perr := r.call(ctx, n, p, req, onDelta)
+	latency := time.Since(start).Milliseconds()
+	if perr != nil {
+		if perr.Class == provider.ClassCanceled || ctx.Err() != nil {
+			return Turn{}, false
+		}
+		t := Turn{ErrorClass: perr.Class, Error: perr.Error(), Attempts: attempts, LatencyMS: latency, Prompt: prompt, Truncated: truncated}
+		_ = r.record(Event{Kind: failed, Round: n, Seat: p.Seat.Seat, Turn: &t})
+		return t, false
+	}
+	t := Turn{
+		Text:      resp.Text,
+		Reply:     ParseReply(resp.Text),
+		Usage:     resp.Usage,
+		LatencyMS: latency,
+		Attempts:  attempts,
+		Prompt:    prompt,
+		Truncated: truncated,
+	}
+	switch {
+	case resp.CostReported:
+		t.CostUSD = resp.CostUSD
+	case r.d.Price != nil:
+		t.CostUSD = r.d.Price(p.Seat, resp.Usage)
+	}
+	ev := Event{Kind: done, Round: n, Seat: p.Seat.Seat, Turn: &t}
+	if done == KindVerdictCompleted {
+		ev.Verdict = r.readVerdict(resp.Text, p.Seat)
+	}
+	if err := r.record(ev); err != nil {
+		return t, false
+	}
+	return t, true
+}
+
+// Retry-After values longer than this fail the turn instead of stalling the debate.
+const maxRetryAfter = 2 * time.Minute
+
+// call makes one turn's model call: a timeout per attempt, and retries with jittered
+// exponential backoff for failures worth retrying, honouring Retry-After.
+func (r *run) call(ctx context.Context, n int, p Participant, req provider.Request, onDelta func(string)) (provider.Response, int, *provider.Error) {
+	jitter := rng(r.spec.Seed, "jitter", r.d.ID, fmt.Sprint(n), p.Seat.Seat, fmt.Sprint(time.Now().UnixNano()))
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, r.spec.Timeout)
+		resp, err := p.Model.Generate(actx, req, onDelta)
+		cancel()
+		if err == nil && strings.TrimSpace(resp.Text) == "" {
+			err = &provider.Error{Class: provider.ClassEmpty, Message: "the model returned an empty answer"}
+		}
+		if err == nil {
+			return resp, attempt, nil
+		}
+		if ctx.Err() != nil {
+			return resp, attempt, &provider.Error{Class: provider.ClassCanceled, Message: "canceled", Err: ctx.Err()}
+		}
+		pe := provider.Classify(err)
+		if errors.Is(err, context.DeadlineExceeded) || pe.Class == provider.ClassCanceled {
+			// The attempt's own deadline passed (the parent context is still alive).
+			pe = &provider.Error{Class: provider.ClassTimeout, Message: fmt.Sprintf("no answer within %s", r.spec.Timeout), Err: err}
+		}
+		if !pe.Retryable() || attempt >= r.spec.MaxAttempts {
+			return resp, attempt, pe
+		}
+		if pe.RetryAfter > maxRetryAfter {
+			return resp, attempt, &provider.Error{Class: pe.Class, Status: pe.Status, Message: fmt.Sprintf("%s; the provider asks to retry after %s, longer than parley waits", pe.Message, pe.RetryAfter), Err: pe}
+		}
+		wait := backoff(r.spec.RetryBase, attempt, jitter)
+		if pe.RetryAfter > wait {
+			wait = pe.RetryAfter
+		}
+		if err := r.record(Event{Kind: KindTurnRetrying, Round: n, Seat: p.Seat.Seat, Retry: &Retry{Attempt: attempt, Class: pe.Class, Error: pe.Error(), Wait: wait}}); err != nil {
+			return resp, attempt, provider.Classify(err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return resp, attempt, &provider.Error{Class: provider.ClassCanceled, Message: "canceled", Err: ctx.Err()}
+		case <-t.C:
+		}
+	}
+}
+
+// backoff is base·2^(attempt−1), capped at 30 s, with "equal jitter": half fixed,
+// half random, so that seats failing together do not retry in lockstep.
+func backoff(base time.Duration, attempt int, r *rand.Rand) time.Duration {
+	d := base << (attempt - 1)
+	if d > 30*time.Second || d <= 0 {
+		d = 30 * time.Second
+	}
+	return d/2 + time.Duration(r.Int64N(int64(d/2)+1))
+}
+
+// overBudget estimates round n's cost from the prompt sizes it will send and the
+// answer sizes seen so far, and says whether it would pass the cap.
+func (r *run) overBudget(st *Record, n int) bool {
+	if r.spec.MaxCostUSD <= 0 || r.d.Price == nil {
+		return false
+	}
+	spent := st.Usage.CostUSD
+	avgOut := 800
+	if k := countOK(st); k > 0 {
+		avgOut = st.Usage.OutputTokens / k
+	}
+	// Each seat reads the problem plus every other seat's previous answer.
+	in := len(st.Problem)/4 + 500
+	if n > 1 {
+		in += (len(r.panel) - 1) * avgOut
+	}
+	estimate := 0.0
+	for _, p := range r.panel {
+		estimate += r.d.Price(p.Seat, provider.Usage{InputTokens: in, OutputTokens: avgOut})
+	}
+	return spent+estimate > r.spec.MaxCostUSD
+}
+
+func countOK(st *Record) int {
+	k := 0
+	for _, rr := range st.Rounds {
+		k += live(rr)
+	}
+	return k
+}

@@ -1,0 +1,91 @@
+package debate
+
+import (
+	"embed"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"strings"
+	"text/template"
+)
+
+//go:embed prompts/*.tmpl
+var promptFiles embed.FS
+
+var prompts = template.Must(template.New("").Funcs(template.FuncMap{
+	"join": strings.Join,
+}).ParseFS(promptFiles, "prompts/*.tmpl"))
+
+// quote is another seat's answer as one recipient sees it.
+type quote struct {
+	Seat      string
+	Round     int
+	Text      string
+	Truncated bool
+}
+
+// promptData is what every template may use.
+type promptData struct {
+	Problem     string
+	Context     string
+	Seat        string
+	Persona     string
+	PanelSize   int
+	Round       int
+	Rounds      int
+	Nonce       string
+	Own         *quote
+	Others      []quote
+	OthersRound int
+	Missing     []string
+	Notes       []string
+	History     []seatHistory // verdict only
+}
+
+type seatHistory struct {
+	Seat      string
+	Positions []string
+}
+
+func render(name string, data promptData) (string, error) {
+	var b strings.Builder
+	if err := prompts.ExecuteTemplate(&b, name+".tmpl", data); err != nil {
+		return "", fmt.Errorf("prompt template %s: %w", name, err)
+	}
+	return strings.TrimSpace(b.String()) + "\n", nil
+}
+
+// rng returns a generator that depends only on the debate's seed and the given
+// parts, so that a resumed debate rebuilds exactly the prompts it would have sent.
+func rng(seed int64, parts ...string) *rand.Rand {
+	h := fnv.New64a()
+	fmt.Fprint(h, seed)
+	for _, p := range parts {
+		h.Write([]byte{0})
+		h.Write([]byte(p))
+	}
+	s := h.Sum64()
+	return rand.New(rand.NewPCG(s, s^0x9e3779b97f4a7c15))
+}
+
+// nonce marks the quote delimiters of one prompt. Quoted text cannot close a quote
+// early because it cannot know the nonce: each recipient and round gets its own, and
+// any occurrence inside quoted text is removed anyway.
+func nonce(seed int64, round int, seat string) string {
+	r := rng(seed, "nonce", fmt.Sprint(round), seat)
+	return fmt.Sprintf("%08x", r.Uint32())
+}
+
+// shuffled returns the quotes in an order drawn for this recipient alone, so that no
+// seat is always read first (position bias) and orders differ between recipients.
+func shuffled(seed int64, round int, recipient string, qs []quote) []quote {
+	out := append([]quote(nil), qs...)
+	r := rng(seed, "order", fmt.Sprint(round), recipient)
+	r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// defang removes anything that could pass for a quote delimiter of this prompt.
+func defang(text, nonce string) string {
+	return strings.ReplaceAll(text, nonce, "········")
+}

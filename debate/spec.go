@@ -1,0 +1,50 @@
+package debate
+
+import (
+	"time"
+
+	"github.com/parleyhq/parley/provider"
+)
+
+// Spec is what a debate is asked to do. It is recorded in the log's first event, so
+// everything here must be plain data: a resumed debate continues from this snapshot.
+type Spec struct {
+	Problem string `json:"problem"`
+	// Context is material the user supplied (attached files, facts from an MCP caller),
+	// quoted to every participant as user-provided material.
+	Context string `json:"context,omitempty"`
+	Mode    string `json:"mode"`
+	// Rounds caps the mode's rounds; 0 keeps the mode's own number.
+	Rounds int `json:"rounds,omitempty"`
+	// Chair is the seat (or model ref) that writes the verdict; "" means the mode's
+	// choice, which for every built-in mode is the first seat. Failover follows seat order.
+	Chair string `json:"chair,omitempty"`
+	// Timeout bounds each model call; 0 means DefaultTimeout.
+	Timeout time.Duration `json:"timeout_ns,omitempty"`
+	// MaxAttempts bounds the calls made for one turn (first try plus retries); 0 means
+	// DefaultMaxAttempts.
+	MaxAttempts int `json:"max_attempts,omitempty"`
+	// RetryBase is the first backoff; it doubles per attempt with jitter. 0 means
+	// DefaultRetryBase. A Retry-After from the provider is honoured when longer.
+	RetryBase time.Duration `json:"retry_base_ns,omitempty"`
+	// MaxCostUSD stops the debate before a round whose estimated cost would pass it; 0: no cap.
+	MaxCostUSD float64 `json:"max_cost_usd,omitempty"`
+	// Seed makes the per-recipient shuffles and quote delimiters reproducible, so a
+	// resumed debate shows the same prompts it would have shown.
+	Seed int64 `json:"seed"`
+}
+
+// Defaults for Spec fields left zero.
+const (
+	DefaultTimeout     = 5 * time.Minute
+	DefaultMaxAttempts = 4
+	DefaultRetryBase   = time.Second
+)
+
+// Participant is a seat at the table: a model and how it is presented.
+type Participant struct {
+	Seat
+	// Model answers for the seat. It is not recorded; a resumed debate rebuilds it
+	// from Seat.Model.
+	Model provider.Model `json:"-"`
+}

@@ -1,0 +1,143 @@
+// Package cli is parley's command line: one options struct and run function per
+// command, over injectable streams and environment so tests drive it in-process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/parleyhq/parley/internal/config"
+)
+
+// Exit codes, as the CONTRACT defines them.
+const (
+	ExitOK          = 0
+	ExitNoVerdict   = 1
+	ExitUsage       = 2
+	ExitInterrupted = 130
+)
+
+// IO is everything a command touches outside its arguments.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer
+	Err    io.Writer
+	Env    config.Env
+	ErrTTY bool // stderr is a terminal
+	OutTTY bool
+}
+
+// System is the process's own streams and environment.
+func System() IO {
+	return IO{
+		In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Env: os.Getenv,
+		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+	}
+}
+
+// exitError carries an exit code and, for usage errors, a hint.
+type exitError struct {
+	code int
+	err  error
+	hint string
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr is bad input or configuration: nothing was called, exit 2.
+func usageErr(hint string, format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...), hint: hint}
+}
+
+// Main runs parley with args and returns the exit code.
+func Main(ctx context.Context, args []string, io IO) int {
+	root := newRoot(io)
+	root.SetArgs(args)
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.Err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintf(io.Err, "Error: %v\n", ee.err)
+		}
+		if ee.hint != "" {
+			fmt.Fprintf(io.Err, "Try: %s\n", ee.hint)
+		}
+		return ee.code
+	}
+	// Errors from flag parsing and argument checks are usage errors too.
+	fmt.Fprintf(io.Err, "Error: %v\nTry: parley --help\n", err)
+	return ExitUsage
+}
+
+func newRoot(io IO) *cobra.Command {
+	ro := &runOptions{io: io}
+	root := &cobra.Command{
+		Use:   "parley [flags] PROBLEM...",
+		Short: "Put a panel of language models through a structured debate and get a verdict you can act on",
+		Long: `parley asks several models the same hard question, lets them read and critique each
+other's complete answers, and has a chair write a verdict: the recommendation, how sure
+the panel is, where it agreed and where it did not, who changed their mind and why, and
+what it cost. Every debate is stored and can be resumed, shown and exported.`,
+		Example: `  parley "Our Django API is slow: start with Redis caching, database indexes or query optimization?"
+  parley -m openai:gpt-5,anthropic:claude-sonnet-4-5,gemini:gemini-2.5-pro --file question.md
+  echo "Which queue: SQS or Kafka?" | parley -m openai:gpt-5,openai:gpt-4.1 -
+  parley show k3m9x2ab --format json`,
+		Args:          cobra.ArbitraryArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && ro.file == "" {
+				return cmd.Help()
+			}
+			return ro.run(cmd.Context(), args)
+		},
+	}
+	ro.bind(root)
+	root.AddCommand(
+		newRunCmd(io),
+		newResumeCmd(io),
+		newListCmd(io),
+		newShowCmd(io),
+		newModesCmd(io),
+		newVersionCmd(io),
+	)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageErr("parley "+cmd.Name()+" --help", "%v", err)
+	})
+	return root
+}
+
+func newVersionCmd(io IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print parley's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(io.Out, "parley %s\n", Version())
+			return nil
+		},
+	}
+}
+
+// Version is the module version the binary was built from, or "devel".
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}

@@ -1,0 +1,273 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/report"
+	"github.com/parleyhq/parley/internal/store"
+)
+
+func newResumeCmd(io IO) *cobra.Command {
+	var db, format, output string
+	var quiet, transcript bool
+	cmd := &cobra.Command{
+		Use:   "resume ID",
+		Short: "Finish an interrupted debate without redoing finished turns",
+		Long: `resume replays a debate's stored events and continues at the first turn that has
+no answer yet. Finished turns are never called again, so nothing is paid twice. A debate
+left "running" by a process that no longer exists (killed, crashed, power lost) can be
+resumed too.`,
+		Example: "  parley resume k3m9x2ab",
+		Args:    exactArgs(1, "parley resume ID (parley list shows the ids)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			cfg, err := loadConfig(io.Env)
+			if err != nil {
+				return err
+			}
+			f, err := outputFormat(format, cfg.Format, output)
+			if err != nil {
+				return err
+			}
+			st, err := openStore(ctx, cfg.DBPath(db, io.Env))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			id := args[0]
+			sum, err := st.Get(ctx, id)
+			if err != nil {
+				return notFound(err, id)
+			}
+			switch sum.Status {
+			case debate.StatusCompleted, debate.StatusFailed:
+				return usageErr("parley show "+id, "debate %s is already %s; nothing to resume", id, sum.Status)
+			}
+			if sum.Status == debate.StatusRunning && alive(sum.Owner) {
+				return usageErr("wait for it, or stop that process first", "debate %s is still running in process %d on %s", id, sum.Owner.PID, sum.Owner.Host)
+			}
+			events, err := st.Events(ctx, id)
+			if err != nil {
+				return err
+			}
+			started := events[0].Started
+			var refs []string
+			for _, s := range started.Panel {
+				refs = append(refs, s.Model)
+			}
+			panel, resolved, err := buildPanel(ctx, strings.Join(refs, ","), cfg, io)
+			if err != nil {
+				return err
+			}
+			if err := st.Claim(ctx, id, sum.Owner, me()); err != nil {
+				return usageErr("try again", "debate %s was taken up by another process: %v", id, err)
+			}
+			d := debate.Debate{Panel: panel, Log: events, Price: pricer(resolved)}
+			return execute(ctx, io, st, d, secretsOf(resolved), reportOptions{format: f, output: output, quiet: quiet || cfg.Quiet, transcript: transcript})
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", "", "the SQLite database (default $PARLEY_DB, else the user's data directory)")
+	cmd.Flags().StringVar(&format, "format", "", "md or json")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "also write the final report to this file")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no live progress on stderr")
+	cmd.Flags().BoolVar(&transcript, "transcript", false, "include every full answer in the Markdown report")
+	return cmd
+}
+
+func exactArgs(n int, hint string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErr(hint, "%s takes %d argument(s), got %d", cmd.Name(), n, len(args))
+		}
+		return nil
+	}
+}
+
+func notFound(err error, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return usageErr("parley list", "no debate with id %q in this database", id)
+	}
+	return err
+}
+
+func newListCmd(io IO) *cobra.Command {
+	var db, format string
+	var limit int
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "Past debates, newest first",
+		Example: "  parley list\n  parley list --format json --limit 5",
+		Args:    exactArgs(0, "parley list"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			cfg, err := loadConfig(io.Env)
+			if err != nil {
+				return err
+			}
+			st, err := openStore(ctx, cfg.DBPath(db, io.Env))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			list, err := st.List(ctx, store.ListOptions{Limit: limit})
+			if err != nil {
+				return err
+			}
+			switch format {
+			case "json":
+				type row struct {
+					ID        string        `json:"id"`
+					Status    debate.Status `json:"status"`
+					Problem   string        `json:"problem"`
+					Mode      string        `json:"mode"`
+					CreatedAt time.Time     `json:"created_at"`
+				}
+				rows := make([]row, 0, len(list))
+				for _, s := range list {
+					rows = append(rows, row{s.ID, s.Status, s.Problem, s.Mode, s.CreatedAt})
+				}
+				enc := json.NewEncoder(io.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rows)
+			case "", "text", "md":
+				if len(list) == 0 {
+					fmt.Fprintln(io.Err, "No debates yet. Start one: parley \"your question\"")
+					return nil
+				}
+				tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSTATUS\tMODE\tCREATED\tPROBLEM")
+				for _, s := range list {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.ID, s.Status, s.Mode, s.CreatedAt.Local().Format("2006-01-02 15:04"), shorten(s.Problem, 60))
+				}
+				return tw.Flush()
+			}
+			return usageErr("--format json", "unknown format %q for list", format)
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", "", "the SQLite database")
+	cmd.Flags().StringVar(&format, "format", "", "text (default) or json")
+	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many")
+	return cmd
+}
+
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func newShowCmd(io IO) *cobra.Command {
+	var db, format string
+	var transcript bool
+	cmd := &cobra.Command{
+		Use:     "show ID",
+		Short:   "Show one debate's report (Markdown or JSON)",
+		Example: "  parley show k3m9x2ab\n  parley show k3m9x2ab --format json | jq .verdict",
+		Args:    exactArgs(1, "parley show ID (parley list shows the ids)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rec, err := loadRecord(cmd.Context(), io, db, args[0])
+			if err != nil {
+				return err
+			}
+			f, err := outputFormat(format, "", "")
+			if err != nil {
+				return err
+			}
+			return render(io.Out, rec, f, transcript)
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", "", "the SQLite database")
+	cmd.Flags().StringVar(&format, "format", "", "md (default) or json")
+	cmd.Flags().BoolVar(&transcript, "transcript", false, "include every full answer")
+	return cmd
+}
+
+func loadRecord(ctx context.Context, io IO, db, id string) (*debate.Record, error) {
+	cfg, err := loadConfig(io.Env)
+	if err != nil {
+		return nil, err
+	}
+	st, err := openStore(ctx, cfg.DBPath(db, io.Env))
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	events, err := st.Events(ctx, id)
+	if err != nil {
+		return nil, notFound(err, id)
+	}
+	rec := debate.Replay(events)
+	if rec.Status == debate.StatusRunning {
+		if sum, err := st.Get(ctx, id); err == nil && !alive(sum.Owner) {
+			rec.Warnings = append(rec.Warnings, "the process running this debate is gone; continue it with `parley resume "+id+"`")
+		}
+	}
+	return rec, nil
+}
+
+func render(w interface{ Write([]byte) (int, error) }, rec *debate.Record, format string, transcript bool) error {
+	if format == "json" {
+		return report.JSON(w, rec)
+	}
+	return report.Markdown(w, rec, report.Options{Transcript: transcript})
+}
+
+// writeReports prints the final report to stdout and, with -o, to a file.
+func writeReports(io IO, rec *debate.Record, ro reportOptions) error {
+	var buf bytes.Buffer
+	if err := render(&buf, rec, ro.format, ro.transcript); err != nil {
+		return err
+	}
+	if _, err := io.Out.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	if ro.output != "" {
+		if err := os.WriteFile(ro.output, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", ro.output, err)
+		}
+	}
+	return nil
+}
+
+func newModesCmd(io IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "modes",
+		Short: "The debate modes available (built-in and user-defined)",
+		Args:  exactArgs(0, "parley modes"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
+			for _, m := range debate.BuiltinModes() {
+				fmt.Fprintf(tw, "%s\t%d rounds\t%s\n", m.Name, len(m.Rounds), m.Description)
+			}
+			dir := config.ConfigDir(io.Env) + "/modes"
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				name, ok := strings.CutSuffix(e.Name(), ".yaml")
+				if !ok {
+					continue
+				}
+				m, err := resolveMode(name, io.Env)
+				if err != nil {
+					fmt.Fprintf(tw, "%s\t(invalid)\t%v\n", name, err)
+					continue
+				}
+				fmt.Fprintf(tw, "%s\t%d rounds\t%s (user mode)\n", m.Name, len(m.Rounds), m.Description)
+			}
+			return tw.Flush()
+		},
+	}
+}

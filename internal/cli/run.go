@@ -1,0 +1,346 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/models"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/provider"
+)
+
+type runOptions struct {
+	io IO
+
+	models     string
+	mode       string
+	rounds     int
+	chair      string
+	format     string
+	output     string
+	file       string
+	timeout    time.Duration
+	maxCost    float64
+	db         string
+	quiet      bool
+	transcript bool
+
+	// retryBase is not a flag: tests shorten backoff through PARLEY_RETRY_BASE.
+}
+
+func (o *runOptions) bind(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVarP(&o.models, "models", "m", "", "comma-separated model refs (PROVIDER:MODEL or a config name); default: the config's panel, else auto-detected")
+	f.StringVar(&o.mode, "mode", "", "debate mode (see `parley modes`); default standard")
+	f.IntVar(&o.rounds, "rounds", 0, "override the mode's number of rounds")
+	f.StringVar(&o.chair, "chair", "", "the seat letter or model ref that writes the verdict (default: the first seat, with failover)")
+	f.StringVar(&o.format, "format", "", "what goes to stdout at the end: md or json (default md)")
+	f.StringVarP(&o.output, "output", "o", "", "also write the final report to this file (format from --format or the extension)")
+	f.StringVar(&o.file, "file", "", "read the problem from this file")
+	f.DurationVar(&o.timeout, "timeout", 0, "per model call (default 5m)")
+	f.Float64Var(&o.maxCost, "max-cost", 0, "stop before a round whose estimated cost would take the total past this many USD")
+	f.StringVar(&o.db, "db", "", "the SQLite database (default $PARLEY_DB, else the user's data directory)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no live progress on stderr")
+	f.BoolVar(&o.transcript, "transcript", false, "include every full answer in the Markdown report")
+}
+
+func newRunCmd(io IO) *cobra.Command {
+	o := &runOptions{io: io}
+	cmd := &cobra.Command{
+		Use:   "run [flags] PROBLEM...",
+		Short: "Run a debate (the default command)",
+		Example: `  parley run "Postgres or DynamoDB for our event store?" -m openai:gpt-5,anthropic:claude-sonnet-4-5
+  parley run --file problem.md --format json -o verdict.json`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.run(cmd.Context(), args)
+		},
+	}
+	o.bind(cmd)
+	return cmd
+}
+
+// problem reads the question from the arguments, --file, or stdin ("-").
+func (o *runOptions) problem(args []string) (string, error) {
+	var text string
+	switch {
+	case o.file != "" && len(args) > 0:
+		return "", usageErr("give the problem either as arguments or with --file", "both --file and a problem in the arguments")
+	case o.file != "":
+		data, err := os.ReadFile(o.file)
+		if err != nil {
+			return "", usageErr("check the path given to --file", "cannot read the problem file: %v", err)
+		}
+		text = string(data)
+	case len(args) == 1 && args[0] == "-":
+		data, err := io.ReadAll(io.LimitReader(o.io.In, 1<<20))
+		if err != nil {
+			return "", usageErr("pipe the problem into parley, e.g. echo \"…\" | parley -", "reading the problem from stdin: %v", err)
+		}
+		text = string(data)
+	default:
+		text = strings.Join(args, " ")
+	}
+	if strings.TrimSpace(text) == "" {
+		return "", usageErr(`parley "Should we start with Redis caching, indexes or query optimization?"`, "the problem is empty")
+	}
+	return strings.TrimSpace(text), nil
+}
+
+func (o *runOptions) run(ctx context.Context, args []string) error {
+	problem, err := o.problem(args)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(o.io.Env)
+	if err != nil {
+		return err
+	}
+	format, err := outputFormat(o.format, cfg.Format, o.output)
+	if err != nil {
+		return err
+	}
+	mode, err := resolveMode(firstNonEmpty(o.mode, cfg.Mode, "standard"), o.io.Env)
+	if err != nil {
+		return err
+	}
+	rounds := o.rounds
+	if rounds == 0 {
+		rounds = cfg.Rounds
+	}
+	if rounds < 0 {
+		return usageErr("--rounds 3", "--rounds must be at least 1")
+	}
+	panel, resolved, err := buildPanel(ctx, o.models, cfg, o.io)
+	if err != nil {
+		return err
+	}
+	timeout := o.timeout
+	if timeout == 0 {
+		timeout = time.Duration(cfg.Timeout)
+	}
+	maxCost := o.maxCost
+	if maxCost == 0 {
+		maxCost = cfg.MaxCost
+	}
+	spec := debate.Spec{
+		Problem:    problem,
+		Mode:       mode.Name,
+		Rounds:     rounds,
+		Chair:      firstNonEmpty(o.chair, cfg.Chair),
+		Timeout:    timeout,
+		MaxCostUSD: maxCost,
+		RetryBase:  retryBase(o.io.Env),
+		Seed:       time.Now().UnixNano(),
+	}
+	if spec.Chair != "" && !chairKnown(spec.Chair, panel) {
+		return usageErr("name a seat letter (A, B, …) or one of the panel's model refs", "--chair %q is not on the panel", spec.Chair)
+	}
+	st, err := openStore(ctx, cfg.DBPath(o.db, o.io.Env))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	d := debate.Debate{ID: debate.NewID(), Spec: spec, Mode: mode, Panel: panel, Price: pricer(resolved)}
+	return execute(ctx, o.io, st, d, secretsOf(resolved), reportOptions{format: format, output: o.output, quiet: o.quiet || cfg.Quiet, transcript: o.transcript})
+}
+
+type reportOptions struct {
+	format, output    string
+	quiet, transcript bool
+}
+
+// execute runs (or resumes) a debate with its events going to the store and the
+// progress printer, then prints the report and maps the outcome to an exit code.
+func execute(ctx context.Context, io IO, st store.Store, d debate.Debate, secrets []string, ro reportOptions) error {
+	var progress func(debate.Event)
+	if !ro.quiet {
+		progress = newProgress(io.Err, d).print
+	}
+	sink := &sink{store: st, secrets: secrets, progress: progress, owner: me()}
+	if len(d.Log) > 0 {
+		sink.claimed = true // resume claimed it before starting
+	}
+	rec, err := debate.Run(ctx, d, sink.emit)
+	if rec != nil && rec.ID != "" {
+		if werr := writeReports(io, rec, ro); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	switch {
+	case errors.Is(err, debate.ErrInterrupted):
+		fmt.Fprintf(io.Err, "\nInterrupted. Everything finished so far is stored; continue with:\n  parley resume %s\n", rec.ID)
+		return &exitError{code: ExitInterrupted, err: errors.New("")}
+	case err != nil:
+		id := d.ID
+		if rec != nil && rec.ID != "" {
+			id = rec.ID
+		}
+		return &exitError{code: ExitNoVerdict, err: fmt.Errorf("debate %s stopped: %w", id, err), hint: "parley resume " + id}
+	case rec.Status != debate.StatusCompleted:
+		msg := rec.Error
+		if msg == "" {
+			msg = rec.StoppedBecause
+		}
+		return &exitError{code: ExitNoVerdict, err: fmt.Errorf("no verdict: %s", msg)}
+	}
+	return nil
+}
+
+func chairKnown(chair string, panel []debate.Participant) bool {
+	for _, p := range panel {
+		if p.Seat.Seat == chair || p.Seat.Model == chair || p.Seat.Label == chair {
+			return true
+		}
+	}
+	return false
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func retryBase(env config.Env) time.Duration {
+	if v := env("PARLEY_RETRY_BASE"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return 0
+}
+
+func loadConfig(env config.Env) (*config.Config, error) {
+	cfg, err := config.Load(env)
+	if err != nil {
+		return nil, usageErr("fix the config file, or point PARLEY_CONFIG at another", "%v", err)
+	}
+	return cfg, nil
+}
+
+func outputFormat(flag, cfg, output string) (string, error) {
+	f := firstNonEmpty(flag, cfg)
+	if f == "" && output != "" {
+		switch strings.ToLower(filepath.Ext(output)) {
+		case ".json":
+			f = "json"
+		case ".md", ".markdown":
+			f = "md"
+		}
+	}
+	if f == "" {
+		f = "md"
+	}
+	switch f {
+	case "md", "json":
+		return f, nil
+	}
+	return "", usageErr("--format md or --format json", "unknown format %q", f)
+}
+
+// resolveMode finds a built-in mode, else a user mode in the config directory.
+func resolveMode(name string, env config.Env) (debate.Mode, error) {
+	if m, ok := debate.BuiltinMode(name); ok {
+		return m, nil
+	}
+	path := filepath.Join(config.ConfigDir(env), "modes", name+".yaml")
+	f, err := os.Open(path)
+	if err != nil {
+		var names []string
+		for _, m := range debate.BuiltinModes() {
+			names = append(names, m.Name)
+		}
+		return debate.Mode{}, usageErr("parley modes", "unknown mode %q (built-in: %s; user modes live in %s)", name, strings.Join(names, ", "), filepath.Dir(path))
+	}
+	defer f.Close()
+	m, err := debate.ParseMode(f, path)
+	if err != nil {
+		return debate.Mode{}, usageErr("fix the mode file", "%v", err)
+	}
+	return m, nil
+}
+
+// buildPanel resolves the panel's refs into seats A, B, C … . The same model in two
+// seats is allowed and labelled honestly (#1, #2).
+func buildPanel(ctx context.Context, flag string, cfg *config.Config, io IO) ([]debate.Participant, []models.Resolved, error) {
+	refs := config.SplitList(flag)
+	if len(refs) == 0 {
+		refs = cfg.Panel
+	}
+	r := &models.Resolver{Config: cfg, Env: io.Env}
+	if len(refs) == 0 {
+		for _, c := range r.Detect(ctx, 3) {
+			refs = append(refs, c.Ref)
+		}
+		if len(refs) == 1 {
+			refs = append(refs, refs[0]) // one reachable model: two seats of it, labelled and warned about
+		}
+	}
+	if len(refs) == 0 {
+		return nil, nil, &exitError{code: ExitUsage, err: errors.New(models.HowToConfigure)}
+	}
+	if len(refs) < debate.Quorum {
+		return nil, nil, usageErr("-m openai:gpt-5,anthropic:claude-sonnet-4-5", "a debate needs at least 2 models, got %d (%s)", len(refs), strings.Join(refs, ", "))
+	}
+	if len(refs) > 26 {
+		return nil, nil, usageErr("use fewer models", "at most 26 seats, got %d", len(refs))
+	}
+	count := map[string]int{}
+	for _, s := range refs {
+		count[s]++
+	}
+	seen := map[string]int{}
+	var panel []debate.Participant
+	var resolved []models.Resolved
+	for i, s := range refs {
+		ref, err := cfg.ParseRef(s)
+		if err != nil {
+			return nil, nil, usageErr("parley models", "%v", err)
+		}
+		res, err := r.Resolve(ref)
+		if err != nil {
+			return nil, nil, usageErr("parley models", "%v", err)
+		}
+		seat := debate.Seat{Seat: string(rune('A' + i)), Model: ref.Raw, Persona: res.Persona, Temperature: res.Temperature}
+		if count[s] > 1 {
+			seen[s]++
+			seat.Label = fmt.Sprintf("%s#%d", s, seen[s])
+		}
+		panel = append(panel, debate.Participant{Seat: seat, Model: res.Model})
+		resolved = append(resolved, res)
+	}
+	return panel, resolved, nil
+}
+
+func pricer(resolved []models.Resolved) func(debate.Seat, provider.Usage) float64 {
+	bySeat := map[string]models.Resolved{}
+	for i, r := range resolved {
+		bySeat[string(rune('A'+i))] = r
+	}
+	return func(s debate.Seat, u provider.Usage) float64 { return bySeat[s.Seat].Cost(u) }
+}
+
+func secretsOf(resolved []models.Resolved) []string {
+	var out []string
+	for _, r := range resolved {
+		if len(r.Secret) >= 4 {
+			out = append(out, r.Secret)
+		}
+	}
+	return out
+}

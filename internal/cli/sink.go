@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/store/sqlite"
+)
+
+// sink is the engine's Emit for the CLI: it scrubs secrets, makes stored events
+// durable, claims the debate for this process, and feeds the progress printer.
+type sink struct {
+	store    store.Store
+	secrets  []string
+	progress func(debate.Event)
+	owner    store.Owner
+	claimed  bool
+}
+
+func (s *sink) emit(e debate.Event) error {
+	s.scrub(&e)
+	if e.Kind.Stored() {
+		// Appends outlive a Ctrl-C: the interruption itself must be recorded.
+		ctx := context.Background()
+		if err := s.store.Append(ctx, e); err != nil {
+			return err
+		}
+		if !s.claimed && e.Kind == debate.KindDebateStarted {
+			if err := s.store.Claim(ctx, e.DebateID, store.Owner{}, s.owner); err != nil {
+				return fmt.Errorf("claiming the new debate: %w", err)
+			}
+			s.claimed = true
+		}
+	}
+	if s.progress != nil {
+		s.progress(e)
+	}
+	return nil
+}
+
+// scrub removes any credential from the text fields an event can carry. Providers
+// already keep keys out of their errors; this is the second lock on the door.
+func (s *sink) scrub(e *debate.Event) {
+	if len(s.secrets) == 0 {
+		return
+	}
+	clean := func(p *string) {
+		for _, k := range s.secrets {
+			if strings.Contains(*p, k) {
+				*p = strings.ReplaceAll(*p, k, "[redacted]")
+			}
+		}
+	}
+	clean(&e.Text)
+	if e.Turn != nil {
+		clean(&e.Turn.Text)
+		clean(&e.Turn.Error)
+		clean(&e.Turn.Prompt)
+	}
+	if e.Retry != nil {
+		clean(&e.Retry.Error)
+	}
+	if e.Finished != nil {
+		clean(&e.Finished.Error)
+	}
+	if e.Verdict != nil {
+		clean(&e.Verdict.Text)
+		clean(&e.Verdict.Recommendation)
+	}
+}
+
+func openStore(ctx context.Context, path string) (store.Store, error) {
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, usageErr("pass --db PATH or set PARLEY_DB to a writable file", "cannot open the database %s: %v", path, err)
+	}
+	return st, nil
+}
+
+func me() store.Owner {
+	host, _ := os.Hostname()
+	return store.Owner{Host: host, PID: os.Getpid(), Since: time.Now().UTC()}
+}
+
+// alive reports whether the owner process still runs. Only a process on this host
+// can be checked; one elsewhere is assumed alive.
+func alive(o store.Owner) bool {
+	if o.PID == 0 {
+		return false
+	}
+	host, _ := os.Hostname()
+	if o.Host != host {
+		return true
+	}
+	if o.PID == os.Getpid() {
+		return true
+	}
+	err := syscall.Kill(o.PID, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

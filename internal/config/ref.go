@@ -1,0 +1,57 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Providers are the provider kinds a model ref may name.
+var Providers = []string{"openai", "anthropic", "gemini", "openrouter", "ollama", "cli"}
+
+// Ref is a parsed model reference: PROVIDER:MODEL, or a name from the config.
+type Ref struct {
+	Raw      string // as written, e.g. "ollama:qwen3:8b"
+	Provider string
+	Model    string // for cli: the CLI name with an optional /MODEL
+	Name     string // set when the ref names a config endpoint
+}
+
+// ParseRef reads one model ref. Names defined in the config take precedence; a ref
+// with an unknown provider gets an error that lists the known ones.
+func (c *Config) ParseRef(s string) (Ref, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Ref{}, fmt.Errorf("an empty model ref; write PROVIDER:MODEL, e.g. openai:gpt-5")
+	}
+	if ep, ok := c.Models[s]; ok {
+		return Ref{Raw: s, Provider: ep.Provider, Model: ep.Model, Name: s}, nil
+	}
+	prov, model, ok := strings.Cut(s, ":")
+	if !ok {
+		return Ref{}, fmt.Errorf("model ref %q: write PROVIDER:MODEL (providers: %s), or define %q under models: in the config", s, strings.Join(Providers, ", "), s)
+	}
+	known := false
+	for _, p := range Providers {
+		if p == prov {
+			known = true
+		}
+	}
+	if !known {
+		return Ref{}, fmt.Errorf("model ref %q: unknown provider %q (known: %s)", s, prov, strings.Join(Providers, ", "))
+	}
+	if strings.TrimSpace(model) == "" {
+		return Ref{}, fmt.Errorf("model ref %q: the model is missing after %q", s, prov+":")
+	}
+	return Ref{Raw: s, Provider: prov, Model: model}, nil
+}
+
+// SplitList splits a comma-separated list, dropping empty items.
+func SplitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

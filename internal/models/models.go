@@ -1,0 +1,161 @@
+// Package models turns model refs ("openai:gpt-5", "cli:claude", a name from the
+// config) into providers, using the config and the environment, and finds what a
+// machine can reach when no panel is given. Its errors are configuration errors: each
+// names what is missing and how to fix it, and none contains a key.
+package models
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/provider"
+)
+
+// Resolved is a ref made ready to call.
+type Resolved struct {
+	Ref           config.Ref
+	Model         provider.Model
+	Price         *config.Price // nil when unknown
+	ContextWindow int
+	Persona       string
+	Temperature   *float64
+	// Secret is the credential the model uses, kept so that it can be scrubbed
+	// from anything written; never printed.
+	Secret string
+}
+
+// Resolver builds models from refs.
+type Resolver struct {
+	Config *config.Config
+	Env    config.Env
+	// HTTPClient, when set, is used for every HTTP provider (tests).
+	HTTPClient *http.Client
+}
+
+// builder makes a model for one provider kind from the endpoint's settings (the
+// config's, or the defaults of a plain PROVIDER:MODEL ref).
+type builder func(r *Resolver, ref config.Ref, ep config.Endpoint) (Resolved, error)
+
+// builders holds one entry per provider kind; each kind's file registers itself.
+var builders = map[string]builder{}
+
+// ConfigError is an error in what the user configured: the CLI exits 2 on it.
+type ConfigError struct{ Msg string }
+
+func (e *ConfigError) Error() string { return e.Msg }
+
+func configErr(format string, args ...any) error {
+	return &ConfigError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Resolve builds the model for a ref.
+func (r *Resolver) Resolve(ref config.Ref) (Resolved, error) {
+	ep := config.Endpoint{Provider: ref.Provider, Model: ref.Model}
+	if ref.Name != "" {
+		ep = r.Config.Models[ref.Name]
+	}
+	b, ok := builders[ep.Provider]
+	if !ok {
+		return Resolved{}, configErr("model ref %q: provider %q is not supported by this build (supported: %s)", ref.Raw, ep.Provider, strings.Join(Supported(), ", "))
+	}
+	res, err := b(r, ref, ep)
+	if err != nil {
+		return Resolved{}, err
+	}
+	res.Ref = ref
+	if ep.Price != nil {
+		res.Price = ep.Price
+	}
+	if ep.ContextWindow > 0 {
+		res.ContextWindow = ep.ContextWindow
+	}
+	res.Persona = ep.Persona
+	res.Temperature = ep.Temperature
+	return res, nil
+}
+
+// Supported lists the provider kinds this build can reach.
+func Supported() []string {
+	var out []string
+	for k := range builders {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Cost prices usage, or 0 when the price is unknown.
+func (res Resolved) Cost(u provider.Usage) float64 {
+	if res.Price == nil {
+		return 0
+	}
+	return (float64(u.InputTokens)*res.Price.Input + float64(u.OutputTokens)*res.Price.Output) / 1e6
+}
+
+// A detector proposes refs it can reach from the environment, best first.
+type detector func(ctx context.Context, r *Resolver) []Candidate
+
+// Candidate is a ref auto-detection found, with the vendor it belongs to so that a
+// panel can put different vendors before a second seat of one.
+type Candidate struct {
+	Ref    string
+	Vendor string
+	Why    string // e.g. "OPENAI_API_KEY is set"
+}
+
+var detectors []detector
+
+// Detect returns what this machine can reach, for a default panel: one seat per
+// vendor first, then more of the same vendors, up to max.
+func (r *Resolver) Detect(ctx context.Context, max int) []Candidate {
+	var all []Candidate
+	for _, d := range detectors {
+		all = append(all, d(ctx, r)...)
+	}
+	return diverse(all, max)
+}
+
+// diverse orders candidates round-robin over vendors, preserving each vendor's order.
+func diverse(all []Candidate, max int) []Candidate {
+	byVendor := map[string][]Candidate{}
+	var vendors []string
+	for _, c := range all {
+		if _, ok := byVendor[c.Vendor]; !ok {
+			vendors = append(vendors, c.Vendor)
+		}
+		byVendor[c.Vendor] = append(byVendor[c.Vendor], c)
+	}
+	var out []Candidate
+	seen := map[string]bool{}
+	for round := 0; len(out) < max; round++ {
+		added := false
+		for _, v := range vendors {
+			if round < len(byVendor[v]) && len(out) < max {
+				c := byVendor[v][round]
+				if !seen[c.Ref] {
+					out = append(out, c)
+					seen[c.Ref] = true
+				}
+				added = true
+			}
+		}
+		if !added {
+			break
+		}
+	}
+	return out
+}
+
+// HowToConfigure is what to tell a user on whose machine nothing was found.
+const HowToConfigure = `parley found no model to debate with. Configure at least one:
+  • an API key:  export OPENAI_API_KEY=…  (or ANTHROPIC_API_KEY, GEMINI_API_KEY, OPENROUTER_API_KEY)
+  • any OpenAI-compatible server (vLLM, llama.cpp, LM Studio):
+                 export OPENAI_BASE_URL=http://127.0.0.1:8000/v1
+  • Ollama:      ollama serve  (parley looks at OLLAMA_HOST, default http://127.0.0.1:11434)
+  • an agent CLI you are logged into on PATH: claude, codex or gemini
+Then run again, or name the panel yourself: parley -m openai:gpt-5,anthropic:claude-sonnet-4-5 "…"
+To try parley with scripted answers and no keys: go run ./cmd/fakellm, then follow what it prints.`

@@ -1,0 +1,174 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/provider/openai"
+)
+
+const (
+	openAIDefaultURL     = "https://api.openai.com/v1"
+	openRouterDefaultURL = "https://openrouter.ai/api/v1"
+	ollamaDefaultHost    = "http://127.0.0.1:11434"
+)
+
+func init() {
+	builders["openai"] = buildOpenAICompatible
+	builders["openrouter"] = buildOpenAICompatible
+	builders["ollama"] = buildOpenAICompatible
+	detectors = append(detectors, detectOpenAI, detectOpenRouter, detectOllama)
+}
+
+// buildOpenAICompatible covers the three kinds that speak Chat Completions; they
+// differ only in their defaults and where the key comes from.
+func buildOpenAICompatible(r *Resolver, ref config.Ref, ep config.Endpoint) (Resolved, error) {
+	var baseURL, keyEnv string
+	needKey := true
+	switch ep.Provider {
+	case "openai":
+		baseURL, keyEnv = r.Env("OPENAI_BASE_URL"), "OPENAI_API_KEY"
+		if baseURL == "" {
+			baseURL = openAIDefaultURL
+		} else {
+			needKey = false // a self-hosted server often needs none
+		}
+	case "openrouter":
+		baseURL, keyEnv = openRouterDefaultURL, "OPENROUTER_API_KEY"
+	case "ollama":
+		baseURL, keyEnv, needKey = ollamaHost(r.Env)+"/v1", "", false
+	}
+	if ep.BaseURL != "" {
+		baseURL = ep.BaseURL
+		needKey = ep.APIKeyEnv != ""
+	}
+	if ep.APIKeyEnv != "" {
+		keyEnv = ep.APIKeyEnv
+	}
+	key := ""
+	if keyEnv != "" {
+		key = r.Env(keyEnv)
+	}
+	if needKey && key == "" {
+		return Resolved{}, configErr("model %q needs an API key: export %s=… (the key is read from the environment and never stored)", ref.Raw, keyEnv)
+	}
+	cfg := openai.Config{BaseURL: baseURL, APIKey: key, Model: ep.Model, Headers: ep.Headers, HTTPClient: r.HTTPClient}
+	if ep.Provider == "openrouter" {
+		cfg.Headers = withDefault(cfg.Headers, "X-Title", "parley")
+	}
+	return Resolved{Model: openai.New(cfg), Secret: key}, nil
+}
+
+func withDefault(h map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for hk, hv := range h {
+		out[hk] = hv
+	}
+	return out
+}
+
+func ollamaHost(env config.Env) string {
+	h := env("OLLAMA_HOST")
+	if h == "" {
+		return ollamaDefaultHost
+	}
+	if !strings.Contains(h, "://") {
+		h = "http://" + h
+	}
+	return strings.TrimRight(h, "/")
+}
+
+// Default models per vendor when only a key is known: a strong one first, then
+// cheaper ones of the same vendor for a second and third seat.
+var openAIDefaults = []string{"gpt-5", "gpt-5-mini", "gpt-4.1"}
+
+func detectOpenAI(ctx context.Context, r *Resolver) []Candidate {
+	if r.Env("OPENAI_API_KEY") == "" && r.Env("OPENAI_BASE_URL") == "" {
+		return nil
+	}
+	why := "OPENAI_API_KEY is set"
+	names := openAIDefaults
+	if base := r.Env("OPENAI_BASE_URL"); base != "" {
+		why = "OPENAI_BASE_URL is set"
+		// A self-hosted server serves its own models: ask it which.
+		if listed := listModels(ctx, r.client(), base+"/models", "data", "id", r.Env("OPENAI_API_KEY")); len(listed) > 0 {
+			names = listed
+		}
+	}
+	var out []Candidate
+	for _, n := range names {
+		vendor := "openai"
+		if r.Env("OPENAI_BASE_URL") != "" {
+			vendor = "openai-compatible#" + n // a self-hosted server's models are distinct models
+		}
+		out = append(out, Candidate{Ref: "openai:" + n, Vendor: vendor, Why: why})
+	}
+	return out
+}
+
+func detectOpenRouter(ctx context.Context, r *Resolver) []Candidate {
+	if r.Env("OPENROUTER_API_KEY") == "" {
+		return nil
+	}
+	// OpenRouter reaches many vendors: each model is its own vendor for diversity.
+	var out []Candidate
+	for _, m := range []string{"openai/gpt-5", "anthropic/claude-sonnet-4.5", "google/gemini-2.5-pro"} {
+		out = append(out, Candidate{Ref: "openrouter:" + m, Vendor: "openrouter:" + strings.Split(m, "/")[0], Why: "OPENROUTER_API_KEY is set"})
+	}
+	return out
+}
+
+func detectOllama(ctx context.Context, r *Resolver) []Candidate {
+	var out []Candidate
+	for _, n := range listModels(ctx, r.client(), ollamaHost(r.Env)+"/api/tags", "models", "name", "") {
+		out = append(out, Candidate{Ref: "ollama:" + n, Vendor: "ollama#" + n, Why: "Ollama answers at " + ollamaHost(r.Env)})
+	}
+	return out
+}
+
+func (r *Resolver) client() *http.Client {
+	if r.HTTPClient != nil {
+		return r.HTTPClient
+	}
+	return http.DefaultClient
+}
+
+// listModels asks a server for its models with a short timeout; any failure means
+// "nothing found", since detection must never hold a run up.
+func listModels(ctx context.Context, c *http.Client, url, listKey, nameKey, key string) []string {
+	ctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	var body map[string][]map[string]any
+	if json.NewDecoder(http.MaxBytesReader(nil, resp.Body, 1<<20)).Decode(&body) != nil {
+		return nil
+	}
+	var names []string
+	for _, m := range body[listKey] {
+		if n, ok := m[nameKey].(string); ok && n != "" {
+			names = append(names, n)
+		}
+		if len(names) == 8 {
+			break
+		}
+	}
+	return names
+}

@@ -1,0 +1,365 @@
+// Package report renders a debate's Record — itself a pure fold of the event log — as
+// Markdown or the CONTRACT's JSON. Renderers are pure functions: the live run and
+// `parley show` print the same report for the same log.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/parleyhq/parley/debate"
+)
+
+// Options tune the Markdown report.
+type Options struct {
+	// Transcript appends every turn's full answer.
+	Transcript bool
+}
+
+// JSON writes the CONTRACT's result object.
+func JSON(w io.Writer, rec *debate.Record) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(rec)
+}
+
+// Markdown writes the human report: the verdict first, then the evidence.
+func Markdown(w io.Writer, rec *debate.Record, opt Options) error {
+	var b strings.Builder
+	title := firstLine(rec.Problem, 100)
+	fmt.Fprintf(&b, "# %s\n\n", title)
+	fmt.Fprintf(&b, "*parley debate `%s` · mode %s · %s · %s*\n\n", rec.ID, rec.Mode, panelLine(rec), statusLine(rec))
+
+	for _, w := range rec.Warnings {
+		fmt.Fprintf(&b, "> **Warning:** %s\n\n", w)
+	}
+
+	writeVerdict(&b, rec)
+	writeEvidence(&b, rec)
+	writePositions(&b, rec)
+	writeFailures(&b, rec)
+	writeNotes(&b, rec)
+	writeLedger(&b, rec)
+	if opt.Transcript {
+		writeTranscript(&b, rec)
+	} else {
+		fmt.Fprintf(&b, "\nThe full answers: `parley show %s --transcript`.\n", rec.ID)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func panelLine(rec *debate.Record) string {
+	var parts []string
+	for _, s := range rec.Panel {
+		parts = append(parts, s.Seat+" "+label(s))
+	}
+	return fmt.Sprintf("%d seats (%s)", len(rec.Panel), strings.Join(parts, ", "))
+}
+
+func label(s debate.Seat) string {
+	if s.Label != "" {
+		return s.Label
+	}
+	return s.Model
+}
+
+func statusLine(rec *debate.Record) string {
+	s := string(rec.Status)
+	if rec.StoppedBecause != "" {
+		s += ", stopped: " + stopText(rec.StoppedBecause)
+	}
+	return s
+}
+
+func stopText(reason string) string {
+	switch reason {
+	case debate.StopConverged:
+		return "the panel converged"
+	case debate.StopMaxRounds:
+		return "all rounds run"
+	case debate.StopBudget:
+		return "the next round would pass --max-cost"
+	case debate.StopQuorumLost:
+		return "fewer than 2 participants left"
+	case debate.StopInterrupted:
+		return "interrupted (resumable)"
+	case debate.StopNoVerdict:
+		return "no chair could write a verdict"
+	}
+	return reason
+}
+
+func writeVerdict(b *strings.Builder, rec *debate.Record) {
+	v := rec.Verdict
+	if v == nil {
+		b.WriteString("## No verdict\n\n")
+		switch {
+		case rec.Status == debate.StatusRunning || rec.Status == debate.StatusInterrupted:
+			fmt.Fprintf(b, "The debate has not finished. Continue it with `parley resume %s`.\n\n", rec.ID)
+		case rec.Error != "":
+			fmt.Fprintf(b, "%s.\n\n", rec.Error)
+		}
+		return
+	}
+	fmt.Fprintf(b, "## Verdict — confidence %d%%\n\n", v.Confidence)
+	fmt.Fprintf(b, "%s\n\n", strings.TrimSpace(v.Recommendation))
+	fmt.Fprintf(b, "*Written by %s as chair.*\n\n", v.By)
+	list := func(title string, items []string) {
+		if len(items) == 0 {
+			return
+		}
+		fmt.Fprintf(b, "**%s**\n\n", title)
+		for _, it := range items {
+			fmt.Fprintf(b, "- %s\n", oneLine(it))
+		}
+		b.WriteString("\n")
+	}
+	list("Where the panel agreed", v.Consensus)
+	list("Where it did not", v.Disagreements)
+	list("Dissent", v.Dissent)
+	list("Risks", v.Risks)
+	list("Next steps", v.NextSteps)
+}
+
+func writeEvidence(b *strings.Builder, rec *debate.Record) {
+	b.WriteString("## Did the debate change anything?\n\n")
+	if bl := rec.Baseline; bl != nil {
+		kind := "a majority"
+		if !bl.Majority {
+			kind = "a plurality (no majority)"
+		}
+		agree := "The verdict **agrees** with it."
+		if rec.Verdict == nil {
+			agree = ""
+		} else if !bl.AgreesWithVerdict {
+			agree = "The verdict **differs** from it: the debate changed the answer."
+		}
+		fmt.Fprintf(b, "- **Plain vote of the first, independent answers** (%s: %d of %d, seats %s): %s. %s\n",
+			kind, len(bl.Seats), bl.Of, strings.Join(bl.Seats, ", "), quoteText(bl.Position), agree)
+		if bl.Method == "similarity" {
+			b.WriteString("  *(positions grouped by shared wording; a heuristic)*\n")
+		}
+	}
+	if len(rec.Flips) == 0 {
+		b.WriteString("- **Changes of mind:** none; every seat kept its position.\n")
+	} else {
+		b.WriteString("- **Changes of mind:**\n")
+		for _, f := range rec.Flips {
+			reason := f.Reason
+			if reason == "" {
+				reason = "no reason given"
+			}
+			fmt.Fprintf(b, "  - Seat %s (%s), round %d: %s → %s — *%s*\n", f.Seat, modelOf(rec, f.Seat), f.Round, quoteText(f.From), quoteText(f.To), oneLine(reason))
+		}
+	}
+	if len(rec.Rounds) > 1 {
+		first, rest := roundTokens(rec.Rounds[:1]), roundTokens(rec.Rounds[1:])
+		if first > 0 {
+			fmt.Fprintf(b, "- **Cost of debating:** the rounds after the first used %s tokens, %.1f× the independent round's %s.\n", num(rest), float64(rest)/float64(first), num(first))
+		}
+	}
+	b.WriteString("\n")
+}
+
+func roundTokens(rs []debate.RoundRecord) int {
+	n := 0
+	for _, r := range rs {
+		for _, t := range r.Turns {
+			n += t.Usage.InputTokens + t.Usage.OutputTokens
+		}
+	}
+	return n
+}
+
+func writePositions(b *strings.Builder, rec *debate.Record) {
+	if len(rec.Rounds) == 0 {
+		return
+	}
+	b.WriteString("## Positions by round\n\n| Seat | Model |")
+	for _, r := range rec.Rounds {
+		fmt.Fprintf(b, " Round %d (%s) |", r.Number, r.Kind)
+	}
+	b.WriteString("\n|---|---|")
+	for range rec.Rounds {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for _, s := range rec.Panel {
+		fmt.Fprintf(b, "| %s | %s |", s.Seat, cell(label(s)))
+		for _, r := range rec.Rounds {
+			t, ok := rec.Turn(r.Number, s.Seat)
+			switch {
+			case !ok:
+				b.WriteString(" — |")
+			case !t.OK():
+				fmt.Fprintf(b, " *failed: %s* |", t.ErrorClass)
+			default:
+				pos := t.Position
+				if pos == "" {
+					pos = "*(position unclear)*"
+				}
+				mark := ""
+				if t.Changed {
+					mark = " ↺"
+				}
+				fmt.Fprintf(b, " %s (%s)%s |", cell(pos), conf(t.Confidence), mark)
+			}
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n↺ the seat changed its position in that round.\n\n")
+}
+
+func writeFailures(b *strings.Builder, rec *debate.Record) {
+	var lines []string
+	for _, r := range rec.Rounds {
+		for _, t := range r.Turns {
+			if !t.OK() {
+				lines = append(lines, fmt.Sprintf("- Round %d, seat %s (%s): %s after %d attempt(s)", r.Number, t.Seat, t.Model, oneLine(t.Error), t.Attempts))
+			}
+		}
+	}
+	for _, t := range rec.ChairFailures {
+		lines = append(lines, fmt.Sprintf("- Verdict, seat %s (%s) as chair: %s after %d attempt(s); the next seat took over", t.Seat, t.Model, oneLine(t.Error), t.Attempts))
+	}
+	if len(lines) == 0 {
+		return
+	}
+	b.WriteString("## Failed turns\n\n")
+	b.WriteString(strings.Join(lines, "\n"))
+	b.WriteString("\n\n")
+}
+
+func writeNotes(b *strings.Builder, rec *debate.Record) {
+	if len(rec.Notes) == 0 {
+		return
+	}
+	b.WriteString("## Your notes to the panel\n\n")
+	for _, n := range rec.Notes {
+		fmt.Fprintf(b, "- After round %d: %s\n", n.AfterRound, oneLine(n.Text))
+	}
+	b.WriteString("\n")
+}
+
+func writeLedger(b *strings.Builder, rec *debate.Record) {
+	b.WriteString("## Ledger\n\n| Seat | Model | Calls | Failed | Input tokens | Output tokens | Cost | Model time |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
+	for _, l := range rec.Ledger {
+		fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s | %s | %s |\n", l.Seat, cell(l.Model), l.Calls, l.Failed, num(l.InputTokens), num(l.OutputTokens), money(l.CostUSD), secs(l.LatencyMS))
+	}
+	fmt.Fprintf(b, "| **Total** | | | | **%s** | **%s** | **%s** | |\n\n", num(rec.Usage.InputTokens), num(rec.Usage.OutputTokens), money(rec.Usage.CostUSD))
+
+	b.WriteString("| Round | Kind | Answered | Input tokens | Output tokens | Wall time |\n|--:|---|--:|--:|--:|--:|\n")
+	for _, r := range rec.Rounds {
+		in, out, okN := 0, 0, 0
+		for _, t := range r.Turns {
+			in += t.Usage.InputTokens
+			out += t.Usage.OutputTokens
+			if t.OK() {
+				okN++
+			}
+		}
+		fmt.Fprintf(b, "| %d | %s | %d/%d | %s | %s | %s |\n", r.Number, r.Kind, okN, len(rec.Panel), num(in), num(out), secs(r.DurationMS))
+	}
+	if vt := rec.VerdictTurn; vt != nil {
+		fmt.Fprintf(b, "| verdict | chair %s | 1/1 | %s | %s | %s |\n", vt.Seat, num(vt.Usage.InputTokens), num(vt.Usage.OutputTokens), secs(vt.LatencyMS))
+	}
+	fmt.Fprintf(b, "\nTotal time %s. Stopped because: %s.\n", secs(rec.DurationMS), stopText(rec.StoppedBecause))
+	if rec.Usage.CostUSD == 0 {
+		b.WriteString("Cost shows $0 where a model's price is unknown to parley; set `price:` for it in the config.\n")
+	}
+}
+
+func writeTranscript(b *strings.Builder, rec *debate.Record) {
+	b.WriteString("\n## Transcript\n")
+	for _, r := range rec.Rounds {
+		fmt.Fprintf(b, "\n### Round %d — %s\n", r.Number, r.Kind)
+		for _, t := range r.Turns {
+			fmt.Fprintf(b, "\n#### Seat %s — %s\n\n", t.Seat, t.Model)
+			if !t.OK() {
+				fmt.Fprintf(b, "*Failed: %s*\n", oneLine(t.Error))
+				continue
+			}
+			b.WriteString(strings.TrimSpace(t.Text))
+			b.WriteString("\n")
+		}
+	}
+	if vt := rec.VerdictTurn; vt != nil {
+		fmt.Fprintf(b, "\n### Verdict — seat %s (%s) as chair\n\n%s\n", vt.Seat, vt.Model, strings.TrimSpace(vt.Text))
+	}
+}
+
+func modelOf(rec *debate.Record, seat string) string {
+	for _, s := range rec.Panel {
+		if s.Seat == seat {
+			return label(s)
+		}
+	}
+	return "?"
+}
+
+func conf(c *int) string {
+	if c == nil {
+		return "?"
+	}
+	return fmt.Sprintf("%d", *c)
+}
+
+func cell(s string) string {
+	s = oneLine(s)
+	return strings.ReplaceAll(s, "|", "\\|")
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func quoteText(s string) string {
+	if s == "" {
+		return "*(unclear)*"
+	}
+	return "“" + oneLine(s) + "”"
+}
+
+func firstLine(s string, max int) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return s
+}
+
+func num(n int) string {
+	s := fmt.Sprint(n)
+	if n < 1000 {
+		return s
+	}
+	var out []byte
+	for i, c := range []byte(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+func money(v float64) string {
+	if v == 0 {
+		return "$0"
+	}
+	if v < 0.01 {
+		return fmt.Sprintf("$%.4f", v)
+	}
+	return fmt.Sprintf("$%.2f", v)
+}
+
+func secs(ms int64) string {
+	return fmt.Sprintf("%.1fs", float64(ms)/1000)
+}

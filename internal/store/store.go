@@ -1,0 +1,71 @@
+// Package store keeps debates durable: each debate's append-only event log and a
+// summary row per debate for listing. The engine never sees a store; the CLI, the MCP
+// server and the HTTP server append the events the engine emits and replay them to
+// render reports or resume.
+//
+// Implementations: sqlite (the embedded default). A conformance suite in storetest
+// runs against every implementation.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/parleyhq/parley/debate"
+)
+
+var (
+	// ErrNotFound: no debate with that id.
+	ErrNotFound = errors.New("no such debate")
+	// ErrConflict: an appended event's Seq is not the next one in its log (another
+	// writer got there first, or an event was skipped).
+	ErrConflict = errors.New("event sequence conflict")
+	// ErrClaimed: another live process owns the debate.
+	ErrClaimed = errors.New("debate is owned by another process")
+)
+
+// Owner identifies the process running a debate, so that a debate left "running" by
+// a process that no longer exists can be told apart from one still in progress.
+type Owner struct {
+	Host  string    `json:"host"`
+	PID   int       `json:"pid"`
+	Since time.Time `json:"since"`
+}
+
+// Summary is one row of `parley list`.
+type Summary struct {
+	ID        string        `json:"id"`
+	Status    debate.Status `json:"status"`
+	Problem   string        `json:"problem"`
+	Mode      string        `json:"mode"`
+	CreatedAt time.Time     `json:"created_at"`
+	UpdatedAt time.Time     `json:"updated_at"`
+	Owner     Owner         `json:"-"`
+}
+
+// ListOptions narrows List.
+type ListOptions struct {
+	Limit  int // 0: no limit
+	Status debate.Status
+}
+
+// Store is the durable home of debates.
+type Store interface {
+	// Append adds stored events (Kind.Stored) to their debates' logs in one
+	// transaction. A debate_started event with Seq 1 creates the debate; its summary
+	// status follows the log (running until debate_finished says otherwise).
+	// Events must carry consecutive Seq numbers continuing the log, else ErrConflict.
+	Append(ctx context.Context, events ...debate.Event) error
+	// Events returns a debate's whole log in Seq order, or ErrNotFound.
+	Events(ctx context.Context, id string) ([]debate.Event, error)
+	// Get returns one debate's summary, or ErrNotFound.
+	Get(ctx context.Context, id string) (Summary, error)
+	// List returns summaries, newest first.
+	List(ctx context.Context, opts ListOptions) ([]Summary, error)
+	// Claim makes owner the debate's owner if its current owner is prev (compare and
+	// set; the zero Owner matches a debate that has none), else ErrClaimed.
+	Claim(ctx context.Context, id string, prev, owner Owner) error
+	// Close releases the store.
+	Close() error
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"runtime/debug"
 
@@ -58,8 +59,16 @@ func usageErr(hint string, format string, args ...any) error {
 	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...), hint: hint}
 }
 
+// discard is io.Discard, named here because Main's io parameter shadows the package.
+var discard = io.Discard
+
 // Main runs parley with args and returns the exit code.
 func Main(ctx context.Context, args []string, io IO) int {
+	// Some SDKs (genai) log through the standard logger; their messages would garble
+	// the progress lines, and parley reports every failure itself.
+	if io.Env("PARLEY_DEBUG") == "" {
+		log.SetOutput(discard)
+	}
 	root := newRoot(io)
 	root.SetArgs(args)
 	root.SetIn(io.In)

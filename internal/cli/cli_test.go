@@ -21,13 +21,13 @@ const secretKey = "sk-test-7f3a9c2e41b8d5f6a0c3e9b2d7f4a1c8"
 
 // harness runs parley in-process against a fake server with a clean environment.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	srv *fakellm.Server
 	dir string
 	env map[string]string
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	srv := fakellm.Start(t, fakellm.Options{RequireKey: secretKey})
 	dir := t.TempDir()

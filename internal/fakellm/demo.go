@@ -38,7 +38,8 @@ var personas = []persona{
 	}},
 	{name: "cache", voice: "the caching advocate", turns: [3]turnBlock{
 		{Position: "Start with Redis caching of the hottest read endpoints for immediate relief", Confidence: 60},
-		{Position: "Start with query optimization (profile, fix N+1, add indexes); add Redis later for hot read-mostly endpoints", Confidence: 75, Changed: true},
+		{Position: "Start with query optimization (profile, fix N+1, add indexes); add Redis later for hot read-mostly endpoints", Confidence: 75, Changed: true,
+			Reason: "the others showed that caching in front of N+1 queries hides the cause, and invalidation makes every later fix harder"},
 		{Position: "Query optimization first, indexes alongside, Redis last and only where still needed", Confidence: 80, Converged: true},
 	}},
 }
@@ -146,7 +147,7 @@ func demoVerdict(p int, prompt string) string {
 	return withBlock(prose, v)
 }
 
-var seatRe = regexp.MustCompile(`\bSeat ([A-Z])\b`)
+var seatRe = regexp.MustCompile(`\b[Ss]eat ([A-Z])\b`)
 
 // seatOf names the seat whose answers speak with persona p, by finding that voice's
 // signature in the chair's prompt and the last "Seat X" label before it. Without

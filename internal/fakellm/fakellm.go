@@ -6,7 +6,26 @@
 // One Server is one http.Handler that routes by path suffix, so a base URL with a
 // prefix (say /openrouter/api/v1) works as well as the bare host. Answers come from a
 // per-model Script; with none, a deterministic default answer names the model and ends
-// with the JSON block parley asks for. Every model call is recorded as a Call.
+// with the JSON block parley asks for. Every model call is recorded as a Call
+// (discovery, token counting and the "/" probe are answered but not recorded).
+//
+// Routes (any prefix before them is ignored):
+//
+//	POST .../chat/completions                 OpenAI Chat Completions
+//	POST .../responses                        OpenAI Responses (Codex)
+//	POST .../messages, .../messages/count_tokens  Anthropic Messages (Claude Code)
+//	POST .../models/M:generateContent, :streamGenerateContent, :countTokens  Gemini
+//	GET  .../models, .../api/tags             model lists (OpenAI, Gemini under v1beta, Ollama)
+//	GET|HEAD /                                200, for Claude Code's probe
+//
+// Base URLs, with u = Server.URL():
+//
+//	openai-go            option.WithBaseURL(u + "/v1/")
+//	anthropic-sdk-go     option.WithBaseURL(u)
+//	genai                HTTPOptions{BaseURL: u}
+//	Codex                base_url = u + "/v1", wire_api = "responses" (CODEX_HOME/config.toml)
+//	Claude Code          ANTHROPIC_BASE_URL=u
+//	Gemini CLI           GOOGLE_GEMINI_BASE_URL=u
 package fakellm
 
 import (
@@ -50,8 +69,8 @@ type Options struct {
 	RequireKey string
 	// DefaultLatency is the wait before the first byte for replies whose Latency is zero.
 	DefaultLatency time.Duration
-	// Models are listed by GET /v1/models and /api/tags. Empty: the scripted model
-	// names, else DefaultModels.
+	// Models are what the model lists show. Empty: the scripted model names, else
+	// DefaultModels.
 	Models []string
 	// Logf, when set, gets one line per finished model call.
 	Logf func(format string, args ...any)

@@ -7,6 +7,8 @@ import (
 
 // geminiAPI is the Gemini API: POST .../models/MODEL:generateContent and
 // :streamGenerateContent?alt=sse. The model and whether to stream come from the path.
+// A stream is always SSE: the JSON-array form the API gives without alt=sse is not
+// served, as no client parley drives asks for it.
 type geminiAPI struct {
 	model, action string
 }

@@ -22,10 +22,10 @@ import (
 //
 // Unknown keys are an error, so that a typo does not silently become a default.
 func LoadScript(r io.Reader) (map[string]Script, error) {
-	var file map[string][]json.RawMessage
+	var file map[string]json.RawMessage
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&file); err != nil {
-		return nil, fmt.Errorf("fakellm script: %w", err)
+		return nil, fmt.Errorf("fakellm script: want an object mapping model names to lists of replies: %w", err)
 	}
 	if dec.More() {
 		return nil, errors.New("fakellm script: unexpected data after the top-level object")
@@ -38,7 +38,10 @@ func LoadScript(r io.Reader) (map[string]Script, error) {
 
 	out := make(map[string]Script, len(file))
 	for _, model := range models {
-		raws := file[model]
+		var raws []json.RawMessage
+		if err := json.Unmarshal(file[model], &raws); err != nil {
+			return nil, fmt.Errorf("fakellm script: model %q: want a list of replies", model)
+		}
 		if len(raws) == 0 {
 			return nil, fmt.Errorf("fakellm script: model %q: no replies", model)
 		}
@@ -78,6 +81,10 @@ func decodeReply(raw json.RawMessage) (Reply, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return Reply{}, fmt.Errorf("%s: want a %s, got a %s", typeErr.Field, typeErr.Type, typeErr.Value)
+		}
 		// encoding/json says `json: unknown field "x"`; the prefix adds nothing.
 		return Reply{}, errors.New(strings.TrimPrefix(err.Error(), "json: "))
 	}

@@ -98,8 +98,9 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, p protocol) {
 	}
 
 	s.mu.Lock()
-	call := *rec // N is set; the copy keeps Func and the record apart
+	call := *rec // N is set; the copy (and its own Header) keeps Func off the record
 	s.mu.Unlock()
+	call.Header = call.Header.Clone()
 	rep := s.pick(call)
 
 	ctx := r.Context()

@@ -208,6 +208,7 @@ type turnBlock struct {
 	Confidence int    `json:"confidence"`
 	Changed    bool   `json:"changed"`
 	Converged  bool   `json:"converged"`
+	Reason     string `json:"reason,omitempty"`
 }
 
 // verdictBlock is the JSON block parley asks the chair to end the verdict with.

@@ -99,6 +99,11 @@ func (res Resolved) Cost(u provider.Usage) float64 {
 // A detector proposes refs it can reach from the environment, best first.
 type detector func(ctx context.Context, r *Resolver) []Candidate
 
+// detectorOrder fixes which kinds come first in a default panel (init order would
+// follow file names): the agent CLIs people already pay for, then the vendors' own
+// APIs, then aggregators and local models.
+var detectorOrder = []string{"cli", "anthropic", "openai", "gemini", "openrouter", "ollama"}
+
 // Candidate is a ref auto-detection found, with the vendor it belongs to so that a
 // panel can put different vendors before a second seat of one.
 type Candidate struct {
@@ -107,14 +112,16 @@ type Candidate struct {
 	Why    string // e.g. "OPENAI_API_KEY is set"
 }
 
-var detectors []detector
+var detectors = map[string][]detector{}
 
 // Detect returns what this machine can reach, for a default panel: one seat per
 // vendor first, then more of the same vendors, up to max.
 func (r *Resolver) Detect(ctx context.Context, max int) []Candidate {
 	var all []Candidate
-	for _, d := range detectors {
-		all = append(all, d(ctx, r)...)
+	for _, kind := range detectorOrder {
+		for _, d := range detectors[kind] {
+			all = append(all, d(ctx, r)...)
+		}
 	}
 	return diverse(all, max)
 }

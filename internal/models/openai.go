@@ -21,7 +21,9 @@ func init() {
 	builders["openai"] = buildOpenAICompatible
 	builders["openrouter"] = buildOpenAICompatible
 	builders["ollama"] = buildOpenAICompatible
-	detectors = append(detectors, detectOpenAI, detectOpenRouter, detectOllama)
+	detectors["openai"] = append(detectors["openai"], detectOpenAI)
+	detectors["openrouter"] = append(detectors["openrouter"], detectOpenRouter)
+	detectors["ollama"] = append(detectors["ollama"], detectOllama)
 }
 
 // buildOpenAICompatible covers the three kinds that speak Chat Completions; they
@@ -50,7 +52,10 @@ func buildOpenAICompatible(r *Resolver, ref config.Ref, ep config.Endpoint) (Res
 		keyEnv = ep.APIKeyEnv
 	}
 	key := ""
-	if keyEnv != "" {
+	if keyEnv != "" && (ep.BaseURL == "" || ep.APIKeyEnv != "") {
+		// A host named in the config gets only the key the config names for it, never
+		// the user's default key: a parley.yaml in a cloned repository must not be
+		// able to send OPENAI_API_KEY somewhere else.
 		key = r.Env(keyEnv)
 	}
 	if needKey && key == "" {

@@ -128,20 +128,22 @@ func writeVerdict(b *strings.Builder, rec *debate.Record) {
 func writeEvidence(b *strings.Builder, rec *debate.Record) {
 	b.WriteString("## Did the debate change anything?\n\n")
 	if bl := rec.Baseline; bl != nil {
-		kind := "a majority"
-		if !bl.Majority {
-			kind = "a plurality (no majority)"
+		agree := ""
+		if rec.Verdict != nil {
+			agree = " The verdict **agrees** with it."
+			if !bl.AgreesWithVerdict {
+				agree = " The verdict **differs** from it: the debate changed the answer."
+			}
 		}
-		agree := "The verdict **agrees** with it."
-		if rec.Verdict == nil {
-			agree = ""
-		} else if !bl.AgreesWithVerdict {
-			agree = "The verdict **differs** from it: the debate changed the answer."
+		if bl.Majority {
+			fmt.Fprintf(b, "- **Plain majority vote of the first, independent answers** (%d of %d: seats %s): %s.%s\n",
+				len(bl.Seats), bl.Of, strings.Join(bl.Seats, ", "), quoteText(bl.Position), agree)
+		} else {
+			fmt.Fprintf(b, "- **Plain majority vote of the first, independent answers:** no majority; the %d first answers were split. The largest group (%d, seats %s): %s.%s\n",
+				bl.Of, len(bl.Seats), strings.Join(bl.Seats, ", "), quoteText(bl.Position), agree)
 		}
-		fmt.Fprintf(b, "- **Plain vote of the first, independent answers** (%s: %d of %d, seats %s): %s. %s\n",
-			kind, len(bl.Seats), bl.Of, strings.Join(bl.Seats, ", "), quoteText(bl.Position), agree)
 		if bl.Method == "similarity" {
-			b.WriteString("  *(positions grouped by shared wording; a heuristic)*\n")
+			b.WriteString("  *(positions grouped by shared wording: a heuristic)*\n")
 		}
 	}
 	if len(rec.Flips) == 0 {

@@ -5,6 +5,7 @@ package openai
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -117,8 +118,14 @@ func (m *Model) classify(err error) error {
 		return pe
 	}
 	pe := provider.Classify(err)
-	if pe.Class == provider.ClassUnknown && isStreamCut(err) {
+	var syntax *json.SyntaxError
+	switch {
+	case pe.Class != provider.ClassUnknown:
+	case isStreamCut(err):
 		pe = &provider.Error{Class: provider.ClassConnection, Message: "the stream broke off: " + err.Error(), Err: err}
+	case errors.As(err, &syntax) || strings.Contains(err.Error(), "invalid character") || strings.Contains(err.Error(), "unexpected end of JSON"):
+		// A garbled reply is most often a proxy's fault and passes; retry it like a 5xx.
+		pe = &provider.Error{Class: provider.ClassServer, Message: "the server sent a malformed reply: " + err.Error(), Err: err}
 	}
 	pe.Message = provider.Redact(pe.Message, m.cfg.APIKey)
 	return pe

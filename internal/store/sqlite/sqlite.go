@@ -70,6 +70,9 @@ var _ store.Store = (*Store)(nil)
 // up to date. path must name a file; ":memory:" and "file:" URIs are refused,
 // because the store opens the file more than once (see the package comment).
 // ctx bounds the opening and the migration only.
+//
+// Several processes may open the same file, even a new one at the same instant
+// (that case can take a second: the migration tool retries on the loser's side).
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite store: %q is not a file path", path)
@@ -135,8 +138,8 @@ func dsn(abs string, extra ...string) string {
 		p = "/" + p // a Windows drive path: file:/C:/...
 	}
 	q := url.Values{}
-	// busy_timeout first matters little here (the driver orders it first anyway),
-	// but it must precede journal_mode, which needs a lock to change.
+	// The driver runs busy_timeout before the other pragmas, so even the switch to
+	// WAL, which needs a lock, waits for another process instead of failing.
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")

@@ -214,6 +214,62 @@ func TestConcurrentOpen(t *testing.T) {
 	}
 }
 
+// TestSeveralStoresOneFile: stores on one file (as separate processes would be)
+// writing at once all succeed, waiting on SQLite's lock instead of failing.
+func TestSeveralStoresOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "parley.db")
+	const nStores, perStore, events = 4, 10, 10
+	stores := make([]*Store, nStores)
+	for i := range stores {
+		s, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, nStores*perStore)
+	for i, s := range stores {
+		for j := range perStore {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := fmt.Sprintf("s%d-d%d", i, j)
+				if err := s.Append(ctx, startedEvent(id, t0)); err != nil {
+					errs <- err
+					return
+				}
+				for seq := 2; seq <= events; seq++ {
+					if err := s.Append(ctx, turnEvent(id, seq, "text")); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	list, err := stores[0].List(ctx, store.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != nStores*perStore {
+		t.Fatalf("List has %d debates, want %d", len(list), nStores*perStore)
+	}
+	for _, sum := range list {
+		got, err := stores[nStores-1].Events(ctx, sum.ID)
+		if err != nil || len(got) != events {
+			t.Fatalf("%s: %d events (%v), want %d", sum.ID, len(got), err, events)
+		}
+	}
+}
+
 // TestSummaryKeepsNanoseconds: this implementation keeps summary times exactly
 // (the conformance suite asks only for microseconds), in UTC.
 func TestSummaryKeepsNanoseconds(t *testing.T) {

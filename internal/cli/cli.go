@@ -123,6 +123,8 @@ what it cost. Every debate is stored and can be resumed, shown and exported.`,
 		newListCmd(io),
 		newShowCmd(io),
 		newModesCmd(io),
+		newModelsCmd(io),
+		newDoctorCmd(io),
 		newVersionCmd(io),
 	)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {

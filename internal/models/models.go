@@ -73,6 +73,9 @@ func (r *Resolver) Resolve(ref config.Ref) (Resolved, error) {
 	if ep.ContextWindow > 0 {
 		res.ContextWindow = ep.ContextWindow
 	}
+	if res.Price == nil || res.ContextWindow == 0 {
+		res.price(ep.Provider, ep.Model)
+	}
 	res.Persona = ep.Persona
 	res.Temperature = ep.Temperature
 	return res, nil

@@ -238,6 +238,12 @@ func (m *Model) Generate(ctx context.Context, req provider.Request, onDelta func
 
 	start := time.Now()
 	o, runErr := m.run(ctx, bin, c.work, inv, &out)
+	// "Text file busy": the binary was open for writing when we forked (an
+	// auto-updater replacing it, or a test writing a fake): it clears at once.
+	for try := 1; runErr != nil && textBusy(runErr) && try <= 5 && ctx.Err() == nil; try++ {
+		time.Sleep(time.Duration(try) * 20 * time.Millisecond)
+		o, runErr = m.run(ctx, bin, c.work, inv, &out)
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		// Whatever the CLI printed while being killed is beside the point.
 		pe := provider.Classify(ctxErr)

@@ -129,17 +129,10 @@ func geminiFailure(doc object, exit int) *provider.Error {
 	msg := str(doc, "error", "message")
 	code := integer(doc, "error", "code")
 	// The message is often the API's own error JSON; its inner message reads better.
-	if inner := objects([]byte(strings.TrimSpace(msg))); len(inner) == 1 {
-		if m := str(inner[0], "error", "message"); m != "" {
-			if st := str(inner[0], "error", "status"); st != "" {
-				m += " (" + st + ")"
-			}
-			msg = m
-		}
-		if code == 0 {
-			code = integer(inner[0], "error", "code")
-		}
+	if inner := objects([]byte(strings.TrimSpace(msg))); len(inner) == 1 && code == 0 {
+		code = integer(inner[0], "error", "code")
 	}
+	msg = unwrapAPIError(msg)
 	status := 0
 	switch {
 	case code >= 400 && code < 600:

@@ -99,6 +99,7 @@ func boolean(v any, keys ...string) bool {
 // failure builds a classified error from a CLI's own message. status is an HTTP
 // status when the CLI reported one (0 otherwise); exit is the process exit code.
 func failure(kind Kind, msg string, status, exit int) *provider.Error {
+	msg = unwrapAPIError(msg)
 	msg = oneLine(msg, 600)
 	if msg == "" {
 		msg = fmt.Sprintf("exited with code %d and no message", exit)
@@ -117,6 +118,33 @@ func failure(kind Kind, msg string, status, exit int) *provider.Error {
 		code = exit
 	}
 	return &provider.Error{Class: class, Status: code, Message: string(kind) + ": " + msg}
+}
+
+// unwrapAPIError reads a message that is an API's error body ({"error": {"message":
+// …, "type" or "status": …, "code": …}}, as codex passes a 400 on) as "message
+// (type)", keeping a numeric HTTP code in the text for statusIn.
+func unwrapAPIError(msg string) string {
+	objs := objects([]byte(strings.TrimSpace(msg)))
+	if len(objs) != 1 {
+		return msg
+	}
+	inner := str(objs[0], "error", "message")
+	if inner == "" {
+		return msg
+	}
+	var tags []string
+	for _, k := range []string{"type", "status"} {
+		if v := str(objs[0], "error", k); v != "" {
+			tags = append(tags, v)
+		}
+	}
+	if c, ok := num(objs[0], "error", "code"); ok && c >= 400 && c < 600 {
+		tags = append(tags, "status "+strconv.Itoa(int(c)))
+	}
+	if len(tags) > 0 {
+		inner += " (" + strings.Join(tags, ", ") + ")"
+	}
+	return inner
 }
 
 // statusPatterns find an HTTP status in the CLIs' error texts: "API Error: 401 …",

@@ -14,3 +14,6 @@ func killGroup(cmd *exec.Cmd) error {
 	}
 	return cmd.Process.Kill()
 }
+
+// textBusy is a Unix condition.
+func textBusy(err error) bool { return false }

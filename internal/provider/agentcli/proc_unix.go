@@ -3,6 +3,7 @@
 package agentcli
 
 import (
+	"errors"
 	"os/exec"
 	"syscall"
 )
@@ -25,3 +26,6 @@ func killGroup(cmd *exec.Cmd) error {
 	}
 	return nil
 }
+
+// textBusy reports a start that failed because the executable was open for writing.
+func textBusy(err error) bool { return errors.Is(err, syscall.ETXTBSY) }

@@ -17,8 +17,10 @@ var hints = map[string]func(r *Resolver) string{
 	"cli": func(*Resolver) string {
 		return "no agent CLI on PATH: install one and log in (npm install -g @anthropic-ai/claude-code, @openai/codex or @google/gemini-cli)"
 	},
-	"anthropic":  func(*Resolver) string { return "export ANTHROPIC_API_KEY=…" },
-	"openai":     func(*Resolver) string { return "export OPENAI_API_KEY=…, or OPENAI_BASE_URL=… for a self-hosted OpenAI-compatible server" },
+	"anthropic": func(*Resolver) string { return "export ANTHROPIC_API_KEY=…" },
+	"openai": func(*Resolver) string {
+		return "export OPENAI_API_KEY=…, or OPENAI_BASE_URL=… for a self-hosted OpenAI-compatible server"
+	},
 	"gemini":     func(*Resolver) string { return "export GEMINI_API_KEY=… (or GOOGLE_API_KEY)" },
 	"openrouter": func(*Resolver) string { return "export OPENROUTER_API_KEY=…" },
 	"ollama": func(r *Resolver) string {

@@ -1,7 +1,9 @@
 package debate
 
 import (
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -85,15 +87,38 @@ func baseline(first []TurnRecord, v *Verdict) *Baseline {
 }
 
 // NormalizeAnswer makes short answers comparable: case, spacing, thousands
-// separators, a trailing ".0" and surrounding punctuation do not count.
+// separators, currency signs, trailing zeros and a unit after a number do not count
+// ("$1,200.00", "1200 dollars" and "1200" are one answer).
 func NormalizeAnswer(s string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.Trim(s, " .!?*`\"'$")
-	s = strings.ReplaceAll(s, ",", "")
-	if strings.HasSuffix(s, ".0") {
-		s = strings.TrimSuffix(s, ".0")
+	s = strings.Trim(s, " .!?*`\"'")
+	if n, ok := leadingNumber(s); ok {
+		return n
 	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+var numberRe = regexp.MustCompile(`^[-+]?[$€£¥]?\s*[-+]?(\d[\d,]*(\.\d+)?|\.\d+)\s*([%a-z€£$¥ .]*)$`)
+
+// leadingNumber reads "answer is a number, maybe with a currency or unit" forms.
+func leadingNumber(s string) (string, bool) {
+	m := numberRe.FindStringSubmatch(s)
+	if m == nil {
+		return "", false
+	}
+	digits := strings.ReplaceAll(m[1], ",", "")
+	f, err := strconv.ParseFloat(digits, 64)
+	if err != nil {
+		return "", false
+	}
+	if strings.HasPrefix(s, "-") || strings.Contains(s[:strings.Index(s, m[1])], "-") {
+		f = -f
+	}
+	out := strconv.FormatFloat(f, 'f', -1, 64)
+	if strings.Contains(m[3], "%") {
+		out += "%"
+	}
+	return out, true
 }
 
 var stopwords = map[string]bool{

@@ -4,16 +4,19 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // prompt composes seat p's prompt for round n from the log: the complete previous
 // answers of the others (never a pointer, never the first lines), labelled by seat
-// only, shuffled for this recipient, inside delimiters that mark them as quoted.
+// only, shuffled for this recipient, inside delimiters that mark them as quoted. A
+// round may instead show the chair's summary, or the answers cut to a budget; a cut
+// is marked in the prompt, and reported.
 func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (string, bool, error) {
 	seat := p.Seat.Seat
 	nc := nonce(r.spec.Seed, n, seat)
 	data := promptData{
-		Problem:   r.spec.Problem,
+		Problem:   r.problem(st),
 		Context:   defang(r.spec.Context, nc),
 		Seat:      seat,
 		Persona:   p.Seat.Persona,
@@ -23,6 +26,7 @@ func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (string, bo
 		Nonce:     nc,
 		Notes:     notesBefore(st, n),
 	}
+	truncated := false
 	if n > 1 {
 		prev := n - 1
 		data.OthersRound = prev
@@ -31,7 +35,8 @@ func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (string, bo
 			t, ok := st.Turn(prev, o.Seat.Seat)
 			switch {
 			case o.Seat.Seat == seat:
-				if ok && t.OK() {
+				// A reviewer never sees its own answer: it could not judge it blind.
+				if ok && t.OK() && def.Kind != RoundReview {
 					data.Own = &quote{Seat: seat, Round: prev, Text: defang(t.Text, nc)}
 				}
 			case ok && t.OK():
@@ -40,10 +45,60 @@ func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (string, bo
 				data.Missing = append(data.Missing, o.Seat.Seat)
 			}
 		}
-		data.Others = shuffled(r.spec.Seed, n, seat, others)
+		switch sum, ok := st.Summaries[prev]; {
+		case def.Sees == SeesSummary && ok:
+			data.Summary = &quote{Seat: sum.Seat, Round: prev, Text: defang(sum.Text, nc)}
+		case def.Sees == SeesBudget:
+			limit := budgetChars(p.Seat.ContextWindow, def.Budget, len(others))
+			for i := range others {
+				var cut bool
+				others[i].Text, cut = cutToBudget(others[i].Text, limit)
+				others[i].Truncated = cut
+				truncated = truncated || cut
+			}
+			data.Others = others
+		default:
+			data.Others = others
+		}
+		if data.Summary == nil {
+			data.Others = shuffled(r.spec.Seed, n, seat, others)
+		}
 	}
 	text, err := render(def.Prompt, data)
-	return text, false, err
+	return text, truncated, err
+}
+
+// defaultContextWindow is assumed for a model whose context parley does not know.
+const defaultContextWindow = 32_000
+
+// budgetChars is how many characters of each other answer fit a reader's budget:
+// a share of its context window split between the answers, at ~4 bytes a token.
+func budgetChars(window int, share float64, answers int) int {
+	if window <= 0 {
+		window = defaultContextWindow
+	}
+	if share <= 0 {
+		share = 0.5
+	}
+	return int(float64(window)*share) * 4 / max(1, answers)
+}
+
+// cutToBudget keeps the head and the tail of a long answer (the tail holds its
+// conclusion and reply block) and marks the cut where it was made.
+func cutToBudget(text string, limit int) (string, bool) {
+	if len(text) <= limit {
+		return text, false
+	}
+	head, tail := limit*7/10, limit*3/10
+	for head > 0 && !utf8.RuneStart(text[head]) {
+		head--
+	}
+	from := len(text) - tail
+	for from < len(text) && !utf8.RuneStart(text[from]) {
+		from++
+	}
+	marker := fmt.Sprintf("\n\n[… parley cut %d of %d characters here to fit this reader's context budget …]\n\n", from-head, len(text))
+	return text[:head] + marker + text[from:], true
 }
 
 func notesBefore(st *Record, n int) []string {
@@ -63,7 +118,7 @@ func (r *run) verdict(ctx context.Context, st *Record) error {
 		seat := p.Seat.Seat
 		nc := nonce(r.spec.Seed, last+1, seat)
 		data := promptData{
-			Problem:     r.spec.Problem,
+			Problem:     r.problem(st),
 			Context:     defang(r.spec.Context, nc),
 			Seat:        seat,
 			PanelSize:   len(r.panel),
@@ -71,6 +126,7 @@ func (r *run) verdict(ctx context.Context, st *Record) error {
 			Rounds:      r.rounds(),
 			Nonce:       nc,
 			OthersRound: last,
+			Ranking:     st.Ranking,
 		}
 		var answers []quote
 		for _, o := range r.panel {

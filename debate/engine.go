@@ -41,6 +41,10 @@ type Debate struct {
 	// Note, when set, is asked after each round but the last for a note from the user
 	// that reaches every participant's next prompt ("" for none).
 	Note func(ctx context.Context, afterRound int) (string, error)
+	// Clarify, when set, lets the chair ask the user up to 3 questions before the
+	// first round; it receives the questions and returns the answers ("" for none).
+	// The questions and answers join the problem every seat reads.
+	Clarify func(ctx context.Context, questions []string) ([]string, error)
 	// Price, when set, prices a turn's usage for a seat; a cost the provider reported
 	// is used as reported instead.
 	Price func(seat Seat, u provider.Usage) float64
@@ -129,6 +133,9 @@ func newRun(d Debate, emit Emit) (*run, error) {
 		}
 		seen[p.Seat.Seat] = true
 	}
+	if len(d.Log) == 0 {
+		r.assignRoles()
+	}
 	if r.spec.Timeout <= 0 {
 		r.spec.Timeout = DefaultTimeout
 	}
@@ -139,6 +146,39 @@ func newRun(d Debate, emit Emit) (*run, error) {
 		r.spec.RetryBase = DefaultRetryBase
 	}
 	return r, nil
+}
+
+// assignRoles hands the mode's roles to the seats in order, cycling; a persona from
+// the configuration is kept after the role's. The chair follows the mode unless the
+// spec names one.
+func (r *run) assignRoles() {
+	if n := len(r.mode.Roles); n > 0 {
+		panel := make([]Participant, len(r.panel))
+		for i, p := range r.panel {
+			role := r.mode.Roles[i%n]
+			p.Seat.Role = role.Name
+			if p.Seat.Persona != "" {
+				p.Seat.Persona = role.Persona + "\n" + p.Seat.Persona
+			} else {
+				p.Seat.Persona = role.Persona
+			}
+			if p.Seat.Temperature == nil {
+				p.Seat.Temperature = role.Temperature
+			}
+			panel[i] = p
+		}
+		r.panel = panel
+	}
+	if r.spec.Chair == "" {
+		if role, ok := strings.CutPrefix(r.mode.Chair, "role:"); ok {
+			for _, p := range r.panel {
+				if p.Seat.Role == role {
+					r.spec.Chair = p.Seat.Seat
+					break
+				}
+			}
+		}
+	}
 }
 
 // record emits an event: stored kinds get the next Seq and join the log.
@@ -219,6 +259,12 @@ func (r *run) run(ctx context.Context) (*Record, error) {
 		}
 	}
 
+	if r.d.Clarify != nil && !r.hasKind(KindClarified) {
+		if err := r.clarify(ctx); err != nil {
+			return r.interrupted(ctx, err)
+		}
+	}
+
 	stop := StopMaxRounds
 	total := r.rounds()
 	for n := 1; n <= total; n++ {
@@ -249,6 +295,10 @@ func (r *run) run(ctx context.Context) (*Record, error) {
 			stop = StopConverged
 			break
 		}
+		if n == 1 && n < total && r.mode.SkipIfUnanimous && unanimous(rr) {
+			stop = StopConverged
+			break
+		}
 		if n < total && r.d.Note != nil {
 			note, err := r.d.Note(ctx, n)
 			if err != nil {
@@ -263,6 +313,13 @@ func (r *run) run(ctx context.Context) (*Record, error) {
 	}
 
 	st := r.state()
+	if st.Verdict == nil && r.mode.Verdict.Method == "tally" {
+		v := tallyVerdict(st)
+		if err := r.record(Event{Kind: KindVerdictCompleted, Verdict: v}); err != nil {
+			return st, err
+		}
+		st = r.state()
+	}
 	if st.Verdict == nil {
 		if err := r.verdict(ctx, st); err != nil {
 			return r.interrupted(ctx, err)
@@ -273,6 +330,44 @@ func (r *run) run(ctx context.Context) (*Record, error) {
 		return r.finish(ctx, StatusFailed, StopNoVerdict, "every chair failed to write a verdict")
 	}
 	return r.finish(ctx, StatusCompleted, stop, "")
+}
+
+func (r *run) hasKind(k Kind) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.log {
+		if e.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// unanimous: every live seat of the round holds the same position (by the same
+// grouping the baseline uses).
+func unanimous(rr RoundRecord) bool {
+	var first *TurnRecord
+	for i := range rr.Turns {
+		t := &rr.Turns[i]
+		if !t.OK() {
+			continue
+		}
+		if t.Position == "" && t.reply.Answer == "" {
+			return false
+		}
+		if first == nil {
+			first = t
+			continue
+		}
+		same := similarity(first.Position, t.Position) >= 0.5
+		if first.reply.Answer != "" || t.reply.Answer != "" {
+			same = NormalizeAnswer(first.reply.Answer) == NormalizeAnswer(t.reply.Answer)
+		}
+		if !same {
+			return false
+		}
+	}
+	return first != nil
 }
 
 func live(rr RoundRecord) int {
@@ -317,6 +412,12 @@ func (r *run) round(ctx context.Context, n int) (RoundRecord, error) {
 			return RoundRecord{}, err
 		}
 	}
+	if def.Sees == SeesSummary && n > 1 {
+		if err := r.summarize(ctx, n-1); err != nil {
+			return RoundRecord{}, err
+		}
+		st = r.state()
+	}
 	var wg sync.WaitGroup
 	for _, p := range r.panel {
 		if t, ok := st.Turn(n, p.Seat.Seat); ok && t.OK() {
@@ -349,7 +450,8 @@ func (r *run) round(ctx context.Context, n int) (RoundRecord, error) {
 			agreement.Failed++
 		}
 	}
-	agreement.Converged = def.Kind != RoundIndependent && agreement.Live >= Quorum && n < r.rounds() && allConverged(rr)
+	agreement.Converged = def.Kind != RoundIndependent && def.Kind != RoundVote && r.mode.Converge != "never" &&
+		agreement.Live >= Quorum && n < r.rounds() && allConverged(rr)
 	if err := r.record(Event{Kind: KindRoundCompleted, Round: n, Agreement: agreement}); err != nil {
 		return RoundRecord{}, err
 	}
@@ -370,15 +472,10 @@ func allConverged(rr RoundRecord) bool {
 // turn calls one model with retries and records the outcome. A cancellation records
 // nothing: the turn will be called again on resume.
 func (r *run) turn(ctx context.Context, n int, p Participant, prompt string, truncated bool, done, failed Kind) (Turn, bool) {
-	sys, err := render("system", promptData{Seat: p.Seat.Seat, Persona: p.Seat.Persona, PanelSize: len(r.panel), Rounds: r.rounds()})
-	if err != nil {
-		_ = r.record(Event{Kind: failed, Round: n, Seat: p.Seat.Seat, Turn: &Turn{ErrorClass: provider.ClassUnknown, Error: err.Error()}})
-		return Turn{}, false
-	}
+	req := promptRequest(r, p, prompt)
 	if err := r.record(Event{Kind: KindTurnStarted, Round: n, Seat: p.Seat.Seat}); err != nil {
 		return Turn{}, false
 	}
-	req := provider.Request{System: sys, Prompt: prompt, Temperature: p.Seat.Temperature}
 	onDelta := func(s string) {
 		if s != "" {
 			_ = r.record(Event{Kind: KindTurnDelta, Round: n, Seat: p.Seat.Seat, Text: s})
@@ -404,12 +501,7 @@ func (r *run) turn(ctx context.Context, n int, p Participant, prompt string, tru
 		Prompt:    prompt,
 		Truncated: truncated,
 	}
-	switch {
-	case resp.CostReported:
-		t.CostUSD = resp.CostUSD
-	case r.d.Price != nil:
-		t.CostUSD = r.d.Price(p.Seat, resp.Usage)
-	}
+	t.CostUSD = r.cost(p.Seat, resp)
 	ev := Event{Kind: done, Round: n, Seat: p.Seat.Seat, Turn: &t}
 	if done == KindVerdictCompleted {
 		ev.Verdict = r.readVerdict(resp.Text, p.Seat)
@@ -418,6 +510,27 @@ func (r *run) turn(ctx context.Context, n int, p Participant, prompt string, tru
 		return t, false
 	}
 	return t, true
+}
+
+// promptRequest makes the request for one call of seat p: the system prompt that
+// tells the seat who it is, and the user prompt.
+func promptRequest(r *run, p Participant, prompt string) provider.Request {
+	sys, err := render("system", promptData{Seat: p.Seat.Seat, Persona: p.Seat.Persona, PanelSize: len(r.panel), Rounds: r.rounds()})
+	if err != nil {
+		panic(err) // the system template is embedded and takes no user input
+	}
+	return provider.Request{System: sys, Prompt: prompt, Temperature: p.Seat.Temperature}
+}
+
+// cost is what a call cost: as the provider reported it, else priced.
+func (r *run) cost(s Seat, resp provider.Response) float64 {
+	switch {
+	case resp.CostReported:
+		return resp.CostUSD
+	case r.d.Price != nil:
+		return r.d.Price(s, resp.Usage)
+	}
+	return 0
 }
 
 // Retry-After values longer than this fail the turn instead of stalling the debate.

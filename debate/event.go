@@ -20,6 +20,9 @@ const (
 	KindTurnFailed       Kind = "turn_failed"
 	KindUserNote         Kind = "user_note"
 	KindRoundCompleted   Kind = "round_completed"
+	KindClarified        Kind = "clarified"         // the chair's questions and the user's answers, before round 1
+	KindSummaryCompleted Kind = "summary_completed" // a seat's summary of round Round, for the next round
+	KindSummaryFailed    Kind = "summary_failed"
 	KindVerdictCompleted Kind = "verdict_completed"
 	KindVerdictFailed    Kind = "verdict_failed"
 	KindDebateFinished   Kind = "debate_finished"
@@ -47,7 +50,9 @@ type Event struct {
 	Turn      *Turn      `json:"turn,omitempty"`       // TurnCompleted, TurnFailed
 	Agreement *Agreement `json:"agreement,omitempty"`  // RoundCompleted
 	Verdict   *Verdict   `json:"verdict,omitempty"`    // VerdictCompleted
-	Finished  *Finished  `json:"finished,omitempty"`   // DebateFinished
+	// Clarification is the chair's questions and the user's answers (Clarified).
+	Clarification *Clarification `json:"clarification,omitempty"`
+	Finished      *Finished      `json:"finished,omitempty"` // DebateFinished
 }
 
 // Started is the snapshot of everything needed to replay or resume a debate: the spec
@@ -66,7 +71,17 @@ type Seat struct {
 	Model       string   `json:"model"`           // the model ref, e.g. "openai:gpt-5"
 	Label       string   `json:"label,omitempty"` // honest display name, e.g. "cli:claude#2"
 	Persona     string   `json:"persona,omitempty"`
+	Role        string   `json:"role,omitempty"` // the mode's role or stance, e.g. "skeptic", "against"
 	Temperature *float64 `json:"temperature,omitempty"`
+	// ContextWindow is the model's context in tokens (0: unknown), for the "budget"
+	// view of other answers.
+	ContextWindow int `json:"context_window,omitempty"`
+}
+
+// Clarification is what the chair asked before the debate and what the user said.
+type Clarification struct {
+	Questions []string `json:"questions"`
+	Answers   []string `json:"answers"`
 }
 
 // Retry records that an attempt failed and another will follow after Wait.

@@ -22,6 +22,26 @@ type Mode struct {
 	Description string     `yaml:"description" json:"description"`
 	Rounds      []RoundDef `yaml:"rounds" json:"rounds"`
 	Verdict     VerdictDef `yaml:"verdict" json:"verdict"`
+	// Converge is the early-stop rule after a round that reads the others: "all"
+	// (the default) stops when every live seat says the panel has converged and none
+	// changed its position in that round; "never" always runs every round.
+	Converge string `yaml:"converge,omitempty" json:"converge,omitempty"`
+	// SkipIfUnanimous ends the debate after the independent round when every seat
+	// already holds the same position. Off by default: instant agreement between
+	// models that never read each other is weak evidence.
+	SkipIfUnanimous bool `yaml:"skip_if_unanimous,omitempty" json:"skip_if_unanimous,omitempty"`
+	// Roles are handed to the seats in order (cycling when there are more seats).
+	Roles []Role `yaml:"roles,omitempty" json:"roles,omitempty"`
+	// Chair picks the verdict's author: "" for the first seat, "role:NAME" for the
+	// first seat holding that role. --chair overrides it.
+	Chair string `yaml:"chair,omitempty" json:"chair,omitempty"`
+}
+
+// Role is a part a seat plays: a persona, a stance, a temperature.
+type Role struct {
+	Name        string   `yaml:"name" json:"name"`
+	Persona     string   `yaml:"persona" json:"persona"`
+	Temperature *float64 `yaml:"temperature,omitempty" json:"temperature,omitempty"`
 }
 
 // RoundDef is one round of a mode.
@@ -30,12 +50,29 @@ type RoundDef struct {
 	Kind string `yaml:"kind" json:"kind"`
 	// Prompt names the template (prompts/NAME.tmpl) for the round's user prompt.
 	Prompt string `yaml:"prompt" json:"prompt"`
+	// Sees is what each seat reads of the previous round: "full" (the default: every
+	// other answer, complete), "summary" (the chair's summary of it) or "budget" (the
+	// answers, cut to fit a share of the reader's context window, the cut marked).
+	Sees string `yaml:"sees,omitempty" json:"sees,omitempty"`
+	// Budget is the share of the reader's context window the others' answers may
+	// fill when Sees is "budget"; 0 means 0.5.
+	Budget float64 `yaml:"budget,omitempty" json:"budget,omitempty"`
 }
 
-// VerdictDef says how the chair concludes.
+// VerdictDef says how the debate concludes.
 type VerdictDef struct {
-	Prompt string `yaml:"prompt" json:"prompt"`
+	// Method is "chair" (the default: a seat writes the verdict from the last round)
+	// or "tally" (no call: the verdict is the vote of the last round's answers).
+	Method string `yaml:"method,omitempty" json:"method,omitempty"`
+	Prompt string `yaml:"prompt,omitempty" json:"prompt,omitempty"`
 }
+
+// What a round's seats see of the previous one.
+const (
+	SeesFull    = "full"
+	SeesSummary = "summary"
+	SeesBudget  = "budget"
+)
 
 // Round kinds.
 const (
@@ -113,18 +150,56 @@ func (m Mode) Validate() error {
 		default:
 			return fmt.Errorf("mode %q, round %d: unknown kind %q (use independent, critique, final, review or vote)", m.Name, i+1, r.Kind)
 		}
-		if i == 0 && r.Kind != RoundIndependent {
-			return fmt.Errorf("mode %q: the first round must be independent", m.Name)
+		if i == 0 && r.Kind != RoundIndependent && r.Kind != RoundVote {
+			return fmt.Errorf("mode %q: the first round must be independent (or vote)", m.Name)
 		}
 		if !hasTemplate(r.Prompt) {
 			return fmt.Errorf("mode %q, round %d: no prompt template %q (have: %s)", m.Name, i+1, r.Prompt, strings.Join(templateNames(), ", "))
 		}
+		switch r.Sees {
+		case "", SeesFull, SeesSummary, SeesBudget:
+		default:
+			return fmt.Errorf("mode %q, round %d: sees %q is not full, summary or budget", m.Name, i+1, r.Sees)
+		}
+		if r.Budget < 0 || r.Budget > 1 {
+			return fmt.Errorf("mode %q, round %d: budget %v must be a share of the context window between 0 and 1", m.Name, i+1, r.Budget)
+		}
+		if r.Kind == RoundReview && i == 0 {
+			return fmt.Errorf("mode %q: a review round needs answers to review before it", m.Name)
+		}
 	}
-	if m.Verdict.Prompt == "" {
-		return fmt.Errorf("mode %q has no verdict prompt", m.Name)
+	switch m.Converge {
+	case "", "all", "never":
+	default:
+		return fmt.Errorf("mode %q: converge %q is not all or never", m.Name, m.Converge)
 	}
-	if !hasTemplate(m.Verdict.Prompt) {
-		return fmt.Errorf("mode %q: no verdict template %q", m.Name, m.Verdict.Prompt)
+	for i, r := range m.Roles {
+		if r.Name == "" || r.Persona == "" {
+			return fmt.Errorf("mode %q, role %d: a role needs a name and a persona", m.Name, i+1)
+		}
+	}
+	if c, ok := strings.CutPrefix(m.Chair, "role:"); ok {
+		found := false
+		for _, r := range m.Roles {
+			found = found || r.Name == c
+		}
+		if !found {
+			return fmt.Errorf("mode %q: chair %q names no role of the mode", m.Name, m.Chair)
+		}
+	} else if m.Chair != "" {
+		return fmt.Errorf("mode %q: chair %q must be empty (the first seat) or role:NAME", m.Name, m.Chair)
+	}
+	switch m.Verdict.Method {
+	case "", "chair":
+		if m.Verdict.Prompt == "" {
+			return fmt.Errorf("mode %q has no verdict prompt", m.Name)
+		}
+		if !hasTemplate(m.Verdict.Prompt) {
+			return fmt.Errorf("mode %q: no verdict template %q", m.Name, m.Verdict.Prompt)
+		}
+	case "tally":
+	default:
+		return fmt.Errorf("mode %q: verdict method %q is not chair or tally", m.Name, m.Verdict.Method)
 	}
 	return nil
 }
@@ -136,7 +211,7 @@ func hasTemplate(name string) bool {
 func templateNames() []string {
 	var names []string
 	for _, t := range prompts.Templates() {
-		if n := t.Name(); strings.HasSuffix(n, ".tmpl") && n != "partials.tmpl" && n != "system.tmpl" {
+		if n := t.Name(); strings.HasSuffix(n, ".tmpl") && n != "partials.tmpl" && n != "system.tmpl" && n != "summary.tmpl" && n != "clarify.tmpl" {
 			names = append(names, strings.TrimSuffix(path.Base(n), ".tmpl"))
 		}
 	}

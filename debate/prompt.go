@@ -40,6 +40,8 @@ type promptData struct {
 	Missing     []string
 	Notes       []string
 	History     []seatHistory // verdict only
+	Ranking     []RankEntry   // verdict of a peer-review mode
+	Summary     *quote        // the chair's summary of the previous round, when the round sees a summary
 }
 
 type seatHistory struct {

@@ -36,8 +36,19 @@ type Record struct {
 	Ledger        []LedgerRow  `json:"ledger"`
 	Error         string       `json:"error,omitempty"`
 	Resumed       int          `json:"resumed,omitempty"` // how many times a process took it up again
-	ModeDef       *Mode        `json:"-"`
-	spec          Spec
+	// Ranking is the peer review's Borda count (modes with a review round).
+	Ranking []RankEntry `json:"ranking,omitempty"`
+	// Tally counts the short answers of a vote round.
+	Tally *Tally `json:"tally,omitempty"`
+	// Clarification is what the chair asked before round 1 and what the user said.
+	Clarification *Clarification `json:"clarification,omitempty"`
+	ClarifyTurn   *TurnRecord    `json:"clarify_turn,omitempty"`
+	// Summaries are the summaries of rounds that the next round read instead of the
+	// full answers, keyed by the round summarized.
+	Summaries       map[int]TurnRecord `json:"summaries,omitempty"`
+	SummaryFailures []TurnRecord       `json:"summary_failures,omitempty"`
+	ModeDef         *Mode              `json:"-"`
+	spec            Spec
 }
 
 // RoundRecord is one round and its turns, in seat order.
@@ -53,6 +64,7 @@ type RoundRecord struct {
 
 // TurnRecord is one seat's turn in a round.
 type TurnRecord struct {
+	Round      int            `json:"round,omitempty"` // set on summaries and their failures
 	Seat       string         `json:"seat"`
 	Model      string         `json:"model"`
 	Status     string         `json:"status"` // ok | failed
@@ -180,6 +192,26 @@ func Replay(events []Event) *Record {
 			rec.Notes = append(rec.Notes, Note{AfterRound: e.Round, Text: e.Text})
 		case KindVerdictFailed:
 			rec.ChairFailures = append(rec.ChairFailures, rec.turnFrom(e))
+		case KindClarified:
+			rec.Clarification = e.Clarification
+			if e.Turn != nil {
+				t := rec.turnFrom(e)
+				if e.Turn.Error != "" {
+					t.Status = "failed"
+				}
+				rec.ClarifyTurn = &t
+			}
+		case KindSummaryCompleted:
+			if rec.Summaries == nil {
+				rec.Summaries = map[int]TurnRecord{}
+			}
+			t := rec.turnFrom(e)
+			t.Round = e.Round
+			rec.Summaries[e.Round] = t
+		case KindSummaryFailed:
+			t := rec.turnFrom(e)
+			t.Round = e.Round
+			rec.SummaryFailures = append(rec.SummaryFailures, t)
 		case KindVerdictCompleted:
 			if e.Verdict != nil {
 				v := *e.Verdict
@@ -299,6 +331,15 @@ func (rec *Record) derive() {
 	for _, t := range rec.ChairFailures {
 		add(t)
 	}
+	for _, t := range rec.SummaryFailures {
+		add(t)
+	}
+	for _, t := range rec.Summaries {
+		add(t)
+	}
+	if rec.ClarifyTurn != nil {
+		add(*rec.ClarifyTurn)
+	}
 	if rec.VerdictTurn != nil {
 		add(*rec.VerdictTurn)
 	}
@@ -325,6 +366,37 @@ func (rec *Record) derive() {
 
 	if len(rec.Rounds) > 0 {
 		rec.Baseline = baseline(rec.Rounds[0].Turns, rec.Verdict)
+	}
+	rec.Ranking, rec.Tally = nil, nil
+	for _, r := range rec.Rounds {
+		switch r.Kind {
+		case RoundReview:
+			var cands []string
+			ballots := map[string][]string{}
+			for _, s := range rec.Panel {
+				if t, ok := rec.Turn(r.Number-1, s.Seat); ok && t.OK() {
+					cands = append(cands, s.Seat)
+				}
+			}
+			for _, t := range r.Turns {
+				if t.OK() && len(t.reply.Ranking) > 0 {
+					ballots[t.Seat] = t.reply.Ranking
+				}
+			}
+			rec.Ranking = Borda(cands, ballots)
+			for i := range rec.Ranking {
+				rec.Ranking[i].Model = rec.modelOf(rec.Ranking[i].Seat)
+			}
+		case RoundVote:
+			var votes []Vote
+			for _, t := range r.Turns {
+				if t.OK() {
+					votes = append(votes, Vote{Seat: t.Seat, Answer: t.reply.Answer, Confidence: t.Confidence})
+				}
+			}
+			tally := CountVotes(votes)
+			rec.Tally = &tally
+		}
 	}
 
 	rec.Warnings = nil

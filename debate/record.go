@@ -29,6 +29,7 @@ type Record struct {
 	// Beyond the CONTRACT's stable keys.
 	CreatedAt     time.Time    `json:"created_at"`
 	Context       string       `json:"context,omitempty"`
+	Attachments   []Attachment `json:"attachments,omitempty"`
 	Notes         []Note       `json:"notes,omitempty"`
 	Warnings      []string     `json:"warnings,omitempty"`
 	ChairFailures []TurnRecord `json:"chair_failures,omitempty"`
@@ -157,6 +158,7 @@ func Replay(events []Event) *Record {
 				rec.spec = s.Spec
 				rec.Problem = s.Spec.Problem
 				rec.Context = s.Spec.Context
+				rec.Attachments = s.Spec.Attachments
 				rec.Mode = s.Spec.Mode
 				rec.Panel = append([]Seat(nil), s.Panel...)
 				if s.Mode != nil {

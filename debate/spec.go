@@ -13,7 +13,9 @@ type Spec struct {
 	// Context is material the user supplied (attached files, facts from an MCP caller),
 	// quoted to every participant as user-provided material.
 	Context string `json:"context,omitempty"`
-	Mode    string `json:"mode"`
+	// Attachments describe the files whose text is in Context, for the report.
+	Attachments []Attachment `json:"attachments,omitempty"`
+	Mode        string       `json:"mode"`
 	// Rounds caps the mode's rounds; 0 keeps the mode's own number.
 	Rounds int `json:"rounds,omitempty"`
 	// Chair is the seat (or model ref) that writes the verdict; "" means the mode's
@@ -32,6 +34,14 @@ type Spec struct {
 	// Seed makes the per-recipient shuffles and quote delimiters reproducible, so a
 	// resumed debate shows the same prompts it would have shown.
 	Seed int64 `json:"seed"`
+}
+
+// Attachment is one file given with --attach: how much of it the panel read.
+type Attachment struct {
+	Path      string `json:"path"`
+	Bytes     int    `json:"bytes"`
+	Included  int    `json:"included"` // bytes quoted to the panel
+	Truncated bool   `json:"truncated,omitempty"`
 }
 
 // Defaults for Spec fields left zero.

@@ -33,6 +33,7 @@ type IO struct {
 	Env    config.Env
 	ErrTTY bool // stderr is a terminal
 	OutTTY bool
+	InTTY  bool // stdin is a terminal: questions may be asked
 }
 
 // System is the process's own streams and environment.
@@ -41,6 +42,7 @@ func System() IO {
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Env: os.Getenv,
 		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 	}
 }
 

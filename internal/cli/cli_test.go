@@ -57,6 +57,15 @@ func (h *harness) run(args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
+// runTTY runs parley as if stdin were a terminal holding input.
+func (h *harness) runTTY(input string, args ...string) result {
+	h.t.Helper()
+	var out, errb bytes.Buffer
+	io := cli.IO{In: strings.NewReader(input), Out: &out, Err: &errb, Env: func(k string) string { return h.env[k] }, InTTY: true}
+	code := cli.Main(context.Background(), args, io)
+	return result{code, out.String(), errb.String()}
+}
+
 // roundOf reads which phase a prompt belongs to: 1–n, or 0 for the verdict.
 func roundOf(prompt string) int {
 	if strings.Contains(prompt, "# VERDICT") {

@@ -22,20 +22,23 @@ import (
 type runOptions struct {
 	io IO
 
-	models     string
-	mode       string
-	rounds     int
-	chair      string
-	format     string
-	output     string
-	file       string
-	timeout    time.Duration
-	maxCost    float64
-	db         string
-	quiet      bool
-	transcript bool
-
-	// retryBase is not a flag: tests shorten backoff through PARLEY_RETRY_BASE.
+	models      string
+	mode        string
+	rounds      int
+	chair       string
+	format      string
+	output      string
+	file        string
+	timeout     time.Duration
+	maxCost     float64
+	db          string
+	quiet       bool
+	transcript  bool
+	panel       string
+	attach      []string
+	clarify     bool
+	interactive bool
+	workspace   string
 }
 
 func (o *runOptions) bind(cmd *cobra.Command) {
@@ -52,6 +55,11 @@ func (o *runOptions) bind(cmd *cobra.Command) {
 	f.StringVar(&o.db, "db", "", "the SQLite database (default $PARLEY_DB, else the user's data directory)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no live progress on stderr")
 	f.BoolVar(&o.transcript, "transcript", false, "include every full answer in the Markdown report")
+	f.StringVar(&o.panel, "panel", "", "a named panel from the config (panels: NAME: [refs])")
+	f.StringArrayVar(&o.attach, "attach", nil, "a file or glob whose text every participant reads as user-provided material (repeatable; binary refused; 100 KB in all)")
+	f.BoolVar(&o.clarify, "clarify", false, "let the chair ask up to 3 clarifying questions first (interactive terminals only)")
+	f.BoolVar(&o.interactive, "interactive", false, "after each round, pause for a note to the panel that reaches every next prompt")
+	f.StringVar(&o.workspace, "workspace", "", "agent-CLI participants may read this directory with read-only tools (never write)")
 }
 
 func newRunCmd(io IO) *cobra.Command {
@@ -121,7 +129,33 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 	if rounds < 0 {
 		return usageErr("--rounds 3", "--rounds must be at least 1")
 	}
-	panel, resolved, err := buildPanel(ctx, o.models, cfg, o.io)
+	refs := o.models
+	if o.panel != "" {
+		if o.models != "" {
+			return usageErr("use one of -m and --panel", "both -m and --panel name the panel")
+		}
+		named, ok := cfg.Panels[o.panel]
+		if !ok {
+			return usageErr("define it under panels: in the config, or see `parley config show`", "no panel %q in the config%s", o.panel, knownPanels(cfg))
+		}
+		refs = strings.Join(named, ",")
+	}
+	io := o.io
+	if o.workspace != "" {
+		ws, err := workspaceDir(o.workspace)
+		if err != nil {
+			return err
+		}
+		io.Env = withEnv(io.Env, models.WorkspaceEnv, ws)
+	}
+	material, attachments, err := attach(o.attach, attachBudget)
+	if err != nil {
+		return err
+	}
+	if (o.clarify || o.interactive) && !o.io.InTTY {
+		return usageErr("run it in a terminal, or drop the flag", "--clarify and --interactive need an interactive terminal on stdin")
+	}
+	panel, resolved, err := buildPanel(ctx, refs, cfg, io)
 	if err != nil {
 		return err
 	}
@@ -134,14 +168,16 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 		maxCost = cfg.MaxCost
 	}
 	spec := debate.Spec{
-		Problem:    problem,
-		Mode:       mode.Name,
-		Rounds:     rounds,
-		Chair:      firstNonEmpty(o.chair, cfg.Chair),
-		Timeout:    timeout,
-		MaxCostUSD: maxCost,
-		RetryBase:  retryBase(o.io.Env),
-		Seed:       time.Now().UnixNano(),
+		Problem:     problem,
+		Context:     material,
+		Attachments: attachments,
+		Mode:        mode.Name,
+		Rounds:      rounds,
+		Chair:       firstNonEmpty(o.chair, cfg.Chair),
+		Timeout:     timeout,
+		MaxCostUSD:  maxCost,
+		RetryBase:   retryBase(o.io.Env),
+		Seed:        time.Now().UnixNano(),
 	}
 	if spec.Chair != "" && !chairKnown(spec.Chair, panel) {
 		return usageErr("name a seat letter (A, B, …) or one of the panel's model refs", "--chair %q is not on the panel", spec.Chair)
@@ -153,6 +189,12 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 	defer st.Close()
 
 	d := debate.Debate{ID: debate.NewID(), Spec: spec, Mode: mode, Panel: panel, Price: pricer(resolved)}
+	if o.clarify {
+		d.Clarify = askClarifications(o.io)
+	}
+	if o.interactive {
+		d.Note = askNote(o.io)
+	}
 	return execute(ctx, o.io, st, d, secretsOf(resolved), reportOptions{format: format, output: o.output, quiet: o.quiet || cfg.Quiet, transcript: o.transcript})
 }
 
@@ -316,7 +358,7 @@ func buildPanel(ctx context.Context, flag string, cfg *config.Config, io IO) ([]
 		if err != nil {
 			return nil, nil, usageErr("parley models", "%v", err)
 		}
-		seat := debate.Seat{Seat: string(rune('A' + i)), Model: ref.Raw, Persona: res.Persona, Temperature: res.Temperature}
+		seat := debate.Seat{Seat: string(rune('A' + i)), Model: ref.Raw, Persona: res.Persona, Temperature: res.Temperature, ContextWindow: res.ContextWindow}
 		if count[s] > 1 {
 			seen[s]++
 			seat.Label = fmt.Sprintf("%s#%d", s, seen[s])

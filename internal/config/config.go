@@ -19,7 +19,8 @@ import (
 type Config struct {
 	// Panel is the default list of model refs for a debate.
 	Panel []string `yaml:"panel,omitempty"`
-	// Panels are named panels, used with --panel NAME.
+	// Panels are named panels, used with --panel NAME (e.g. one for architecture
+	// questions, one for security).
 	Panels map[string][]string `yaml:"panels,omitempty"`
 	// Models defines named endpoints, usable as model refs by name.
 	Models  map[string]Endpoint `yaml:"models,omitempty"`

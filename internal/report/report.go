@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/parleyhq/parley/debate"
@@ -38,10 +39,13 @@ func Markdown(w io.Writer, rec *debate.Record, opt Options) error {
 	}
 
 	writeVerdict(&b, rec)
+	writeRanking(&b, rec)
+	writeTally(&b, rec)
 	writeEvidence(&b, rec)
 	writePositions(&b, rec)
 	writeFailures(&b, rec)
 	writeNotes(&b, rec)
+	writeMaterial(&b, rec)
 	writeLedger(&b, rec)
 	if opt.Transcript {
 		writeTranscript(&b, rec)
@@ -55,7 +59,11 @@ func Markdown(w io.Writer, rec *debate.Record, opt Options) error {
 func panelLine(rec *debate.Record) string {
 	var parts []string
 	for _, s := range rec.Panel {
-		parts = append(parts, s.Seat+" "+label(s))
+		p := s.Seat + " " + label(s)
+		if s.Role != "" {
+			p += " as " + s.Role
+		}
+		parts = append(parts, p)
 	}
 	return fmt.Sprintf("%d seats (%s)", len(rec.Panel), strings.Join(parts, ", "))
 }
@@ -208,12 +216,95 @@ func writePositions(b *strings.Builder, rec *debate.Record) {
 				if t.Changed {
 					mark = " ↺"
 				}
+				if t.Truncated {
+					mark += " ✂"
+				}
 				fmt.Fprintf(b, " %s (%s)%s |", cell(pos), conf(t.Confidence), mark)
 			}
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\n↺ the seat changed its position in that round.\n\n")
+	b.WriteString("\n↺ the seat changed its position in that round. ✂ the answers it read were cut to fit its context budget (the cut was marked in its prompt).\n\n")
+}
+
+func writeRanking(b *strings.Builder, rec *debate.Record) {
+	if len(rec.Ranking) == 0 {
+		return
+	}
+	b.WriteString("## Peer review\n\nEach seat ranked the others' anonymous answers (never its own); Borda count:\n\n| Rank | Seat | Model | Points | Ranked by |\n|--:|---|---|--:|--:|\n")
+	for _, e := range rec.Ranking {
+		tie := ""
+		if e.Tied {
+			tie = " (tie)"
+		}
+		fmt.Fprintf(b, "| %d%s | %s | %s | %d | %d |\n", e.Rank, tie, e.Seat, cell(e.Model), e.Points, e.Votes)
+	}
+	b.WriteString("\n")
+}
+
+func writeTally(b *strings.Builder, rec *debate.Record) {
+	t := rec.Tally
+	if t == nil {
+		return
+	}
+	b.WriteString("## Vote\n\n| Answer | Votes | Confidence-weighted | Seats |\n|---|--:|--:|---|\n")
+	for _, e := range t.Answers {
+		fmt.Fprintf(b, "| %s | %d | %d | %s |\n", cell(e.Answer), e.Votes, e.Weight, strings.Join(e.Seats, ", "))
+	}
+	majority, weighted := t.Majority, t.Weighted
+	if majority == "" {
+		majority = "tied"
+	}
+	if weighted == "" {
+		weighted = "tied"
+	}
+	fmt.Fprintf(b, "\nMajority: **%s**. Confidence-weighted: **%s**. %d seats voted.\n\n", cell(majority), cell(weighted), t.Voters)
+}
+
+func writeMaterial(b *strings.Builder, rec *debate.Record) {
+	c := rec.Clarification
+	hasQ := c != nil && len(c.Questions) > 0
+	if !hasQ && len(rec.Attachments) == 0 && len(rec.Summaries) == 0 {
+		return
+	}
+	b.WriteString("## What the panel was given\n\n")
+	if hasQ {
+		b.WriteString("The chair's questions before the debate, and your answers:\n\n")
+		for i, q := range c.Questions {
+			a := ""
+			if i < len(c.Answers) {
+				a = c.Answers[i]
+			}
+			if strings.TrimSpace(a) == "" {
+				a = "*(no answer)*"
+			}
+			fmt.Fprintf(b, "- %s — %s\n", oneLine(q), oneLine(a))
+		}
+		b.WriteString("\n")
+	}
+	if len(rec.Attachments) > 0 {
+		b.WriteString("| Attached file | Size | Read by the panel |\n|---|--:|---|\n")
+		for _, a := range rec.Attachments {
+			read := "all of it"
+			if a.Truncated {
+				read = fmt.Sprintf("first %s bytes (cut to fit the attachment budget)", num(a.Included))
+			}
+			fmt.Fprintf(b, "| %s | %s bytes | %s |\n", cell(a.Path), num(a.Bytes), read)
+		}
+		b.WriteString("\n")
+	}
+	var rounds []int
+	for n := range rec.Summaries {
+		rounds = append(rounds, n)
+	}
+	sort.Ints(rounds)
+	for _, n := range rounds {
+		s := rec.Summaries[n]
+		fmt.Fprintf(b, "Round %d after round %d read a summary by seat %s (%s) instead of the full answers.\n", n+1, n, s.Seat, s.Model)
+	}
+	if len(rounds) > 0 {
+		b.WriteString("\n")
+	}
 }
 
 func writeFailures(b *strings.Builder, rec *debate.Record) {

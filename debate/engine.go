@@ -281,6 +281,9 @@ func (r *run) run(ctx context.Context) (*Record, error) {
 			continue
 		}
 		if r.overBudget(st, n) {
+			if n == 1 {
+				return r.finish(ctx, StatusFailed, StopBudget, "the first round's estimated cost alone passes --max-cost")
+			}
 			stop = StopBudget
 			break
 		}
@@ -591,8 +594,10 @@ func backoff(base time.Duration, attempt int, r *rand.Rand) time.Duration {
 	return d/2 + time.Duration(r.Int64N(int64(d/2)+1))
 }
 
-// overBudget estimates round n's cost from the prompt sizes it will send and the
-// answer sizes seen so far, and says whether it would pass the cap.
+// overBudget estimates round n's cost, and the verdict's after it, from the prompt
+// sizes they will send and the answer sizes seen so far, and says whether they would
+// take the debate past the cap. The verdict is counted so that stopping for the
+// budget still leaves room to conclude.
 func (r *run) overBudget(st *Record, n int) bool {
 	if r.spec.MaxCostUSD <= 0 || r.d.Price == nil {
 		return false
@@ -602,14 +607,19 @@ func (r *run) overBudget(st *Record, n int) bool {
 	if k := countOK(st); k > 0 {
 		avgOut = st.Usage.OutputTokens / k
 	}
+	base := (len(st.Problem)+len(r.spec.Context))/4 + 500
 	// Each seat reads the problem plus every other seat's previous answer.
-	in := len(st.Problem)/4 + 500
+	in := base
 	if n > 1 {
 		in += (len(r.panel) - 1) * avgOut
 	}
 	estimate := 0.0
 	for _, p := range r.panel {
 		estimate += r.d.Price(p.Seat, provider.Usage{InputTokens: in, OutputTokens: avgOut})
+	}
+	if r.mode.Verdict.Method != "tally" {
+		chair := r.panel[0].Seat
+		estimate += r.d.Price(chair, provider.Usage{InputTokens: base + len(r.panel)*avgOut, OutputTokens: avgOut})
 	}
 	return spent+estimate > r.spec.MaxCostUSD
 }

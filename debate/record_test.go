@@ -100,3 +100,43 @@ func TestBaselineOnShortAnswers(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxCostStopsBeforeARoundThatWouldPassIt(t *testing.T) {
+	// $1 per 1,000 tokens; each answer reports 800 output tokens. Round 1's estimate
+	// (3 seats and the verdict, ~$7.6) fits a $10 cap; round 2's (it reads the
+	// others' answers: ~$15.9 with what was spent) does not.
+	price := func(s Seat, u provider.Usage) float64 { return float64(u.InputTokens+u.OutputTokens) / 1000 }
+	verbose := func(seat string) provider.Model {
+		a := answerer(seat, 0)
+		return provider.Func(func(ctx context.Context, req provider.Request, d func(string)) (provider.Response, error) {
+			resp, err := a.Generate(ctx, req, d)
+			resp.Usage = provider.Usage{InputTokens: len(req.Prompt) / 4, OutputTokens: 800}
+			return resp, err
+		})
+	}
+	d := newDebate(t, map[string]provider.Model{"A": verbose("A"), "B": verbose("B"), "C": verbose("C")}, nil)
+	d.Price = price
+	d.Spec.MaxCostUSD = 10
+	rec, err := Run(context.Background(), d, (&collector{}).emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.StoppedBecause != StopBudget || len(rec.Rounds) != 1 || rec.Verdict == nil || rec.Status != StatusCompleted {
+		t.Fatalf("stopped %s after %d rounds, verdict %v; want budget after 1 with a verdict", rec.StoppedBecause, len(rec.Rounds), rec.Verdict != nil)
+	}
+	if rec.Usage.CostUSD > d.Spec.MaxCostUSD {
+		t.Errorf("spent $%.2f, over the $%.2f cap", rec.Usage.CostUSD, d.Spec.MaxCostUSD)
+	}
+	// A cap below even the first round: nothing is called, no verdict.
+	d.ID, d.Spec.MaxCostUSD = "tiny", 1
+	rec, _ = Run(context.Background(), d, (&collector{}).emit)
+	if rec.Status != StatusFailed || rec.StoppedBecause != StopBudget || len(rec.Rounds) != 0 {
+		t.Errorf("tiny cap: %s %s %d rounds", rec.Status, rec.StoppedBecause, len(rec.Rounds))
+	}
+	// With no cap the same debate runs all its rounds.
+	d.ID, d.Spec.MaxCostUSD = "uncapped", 0
+	rec, _ = Run(context.Background(), d, (&collector{}).emit)
+	if len(rec.Rounds) != 3 {
+		t.Errorf("uncapped: %d rounds", len(rec.Rounds))
+	}
+}

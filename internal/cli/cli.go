@@ -127,6 +127,7 @@ what it cost. Every debate is stored and can be resumed, shown and exported.`,
 		newModesCmd(io),
 		newModelsCmd(io),
 		newDoctorCmd(io),
+		newConfigCmd(io),
 		newVersionCmd(io),
 	)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {

@@ -4,6 +4,7 @@
 package config
 
 import (
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -188,3 +189,9 @@ func (c *Config) DBPath(flag string, env Env) string {
 	}
 	return filepath.Join(DataDir(env), "parley.db")
 }
+
+// Starter is the commented starter config `parley config init` writes: it names every
+// option, all commented out.
+//
+//go:embed starter.yaml
+var Starter string

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +106,27 @@ func TestLoadOrderAndPaths(t *testing.T) {
 	env["PARLEY_DB"] = "/x.db"
 	if got := (&Config{}).DBPath("/flag.db", get); got != "/flag.db" {
 		t.Errorf("--db must win: %s", got)
+	}
+}
+
+// The starter names every key of Config and Endpoint, and parses once uncommented.
+func TestStarterNamesEveryOption(t *testing.T) {
+	var b strings.Builder
+	option := regexp.MustCompile(`^# ( *[a-z_-]+:( .*)?)$`)
+	for _, line := range strings.Split(Starter, "\n") {
+		// Uncomment option lines ("# key: value"), keep prose comments.
+		if m := option.FindStringSubmatch(line); m != nil {
+			line = m[1]
+		}
+		b.WriteString(line + "\n")
+	}
+	c, err := Parse(strings.NewReader(b.String()), "starter")
+	if err != nil {
+		t.Fatalf("the uncommented starter does not parse: %v\n%s", err, b.String())
+	}
+	ep := c.Models["local-qwen"]
+	if c.Mode == "" || len(c.Panel) == 0 || len(c.Panels) == 0 || c.Timeout == 0 || c.MaxCost == 0 || c.DB == "" || c.Format == "" || c.Rounds == 0 || c.Chair == "" || c.OutDir == "" ||
+		ep.BaseURL == "" || ep.APIKeyEnv == "" || ep.Price == nil || ep.ContextWindow == 0 || ep.Persona == "" || ep.Temperature == nil || len(ep.Headers) == 0 {
+		t.Errorf("the starter leaves an option out: %+v %+v", c, ep)
 	}
 }

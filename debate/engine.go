@@ -201,6 +201,13 @@ func (r *run) record(e Event) error {
 	}
 	if e.Kind.Stored() {
 		r.seq = e.Seq
+		if e.Turn != nil && e.Turn.Prompt != "" {
+			// The prompt is in the durable log; the engine's own copy does not need
+			// it, and with thousands of debates in one process it is most of the memory.
+			t := *e.Turn
+			t.Prompt = ""
+			e.Turn = &t
+		}
 		r.log = append(r.log, e)
 	}
 	return nil

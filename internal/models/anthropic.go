@@ -34,7 +34,7 @@ func buildAnthropic(r *Resolver, ref config.Ref, ep config.Endpoint) (Resolved, 
 	if needKey && key == "" {
 		return Resolved{}, configErr("model %q needs an API key: export %s=… (the key is read from the environment and never stored)", ref.Raw, keyEnv)
 	}
-	m := anthropic.New(anthropic.Config{BaseURL: baseURL, APIKey: key, Model: ep.Model, Headers: ep.Headers, HTTPClient: r.HTTPClient})
+	m := anthropic.New(anthropic.Config{BaseURL: baseURL, APIKey: key, Model: ep.Model, Headers: ep.Headers, HTTPClient: r.modelClient()})
 	return Resolved{Model: m, Secret: key}, nil
 }
 

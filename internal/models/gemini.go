@@ -35,7 +35,7 @@ func buildGemini(r *Resolver, ref config.Ref, ep config.Endpoint) (Resolved, err
 	if key == "" {
 		return Resolved{}, configErr("model %q needs an API key: export %s=… (the key is read from the environment and never stored)", ref.Raw, keyEnv)
 	}
-	m, err := gemini.New(gemini.Config{BaseURL: baseURL, APIKey: key, Model: ep.Model, Headers: ep.Headers, HTTPClient: r.HTTPClient})
+	m, err := gemini.New(gemini.Config{BaseURL: baseURL, APIKey: key, Model: ep.Model, Headers: ep.Headers, HTTPClient: r.modelClient()})
 	if err != nil {
 		return Resolved{}, configErr("model %q: %v", ref.Raw, err)
 	}

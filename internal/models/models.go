@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/provider"
@@ -169,3 +171,26 @@ const HowToConfigure = `parley found no model to debate with. Configure at least
   • an agent CLI you are logged into on PATH: claude, codex or gemini
 Then run again, or name the panel yourself: parley -m openai:gpt-5,anthropic:claude-sonnet-4-5 "…"
 To try parley with scripted answers and no keys: go run ./cmd/fakellm, then follow what it prints.`
+
+// pooled is the HTTP client every API model shares. Go's default transport keeps
+// only 2 idle connections per host, so many concurrent debates against one API
+// would dial a new connection for nearly every call; this keeps enough to reuse.
+// No overall timeout: answers stream for minutes, and the engine bounds each call.
+var pooled = sync.OnceValue(func() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 1024
+	t.MaxIdleConnsPerHost = 256
+	t.IdleConnTimeout = 90 * time.Second
+	return &http.Client{Transport: t}
+})
+
+// HTTPClient is the shared pooled client, for callers that build models directly.
+func HTTPClient() *http.Client { return pooled() }
+
+// modelClient is the client models use: the caller's (tests) or the shared pool.
+func (r *Resolver) modelClient() *http.Client {
+	if r.HTTPClient != nil {
+		return r.HTTPClient
+	}
+	return pooled()
+}

@@ -61,7 +61,7 @@ func buildOpenAICompatible(r *Resolver, ref config.Ref, ep config.Endpoint) (Res
 	if needKey && key == "" {
 		return Resolved{}, configErr("model %q needs an API key: export %s=… (the key is read from the environment and never stored)", ref.Raw, keyEnv)
 	}
-	cfg := openai.Config{BaseURL: baseURL, APIKey: key, Model: ep.Model, Headers: ep.Headers, HTTPClient: r.HTTPClient}
+	cfg := openai.Config{BaseURL: baseURL, APIKey: key, Model: ep.Model, Headers: ep.Headers, HTTPClient: r.modelClient()}
 	if ep.Provider == "openrouter" {
 		cfg.Headers = withDefault(cfg.Headers, "X-Title", "parley")
 	}

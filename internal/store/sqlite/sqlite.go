@@ -61,6 +61,11 @@ type Store struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// Group commit (see commit): the queue of Appends waiting for the writer.
+	qmu        sync.Mutex
+	queue      []*commitReq
+	committing bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -255,15 +260,116 @@ func (s *Store) Append(ctx context.Context, events ...debate.Event) error {
 		return nil
 	}
 
+	return s.commit(ctx, batch)
+}
+
+// commitReq is one Append waiting for its group's commit.
+type commitReq struct {
+	batch []pending
+	err   error
+	done  chan struct{}
+}
+
+// maxGroup bounds how many Appends share one commit.
+const maxGroup = 512
+
+// commit writes a batch with group commit. Under load most of an append's cost is
+// the commit itself (WAL frames and locks: system calls), and the single writer
+// makes concurrent debates queue for it. So the first caller to find the writer
+// idle becomes the leader: it commits its own batch, then every batch that queued
+// meanwhile, together, in one transaction, each in its own savepoint so that one
+// batch's conflict does not fail the others. A lone caller commits at once, as
+// before; nothing waits for a timer.
+func (s *Store) commit(ctx context.Context, batch []pending) error {
+	req := &commitReq{batch: batch, done: make(chan struct{})}
+	s.qmu.Lock()
+	s.queue = append(s.queue, req)
+	if s.committing {
+		s.qmu.Unlock()
+		<-req.done // the leader commits it; its outcome is final either way
+		return req.err
+	}
+	s.committing = true
+	for len(s.queue) > 0 {
+		n := min(len(s.queue), maxGroup)
+		group := s.queue[:n:n]
+		s.queue = s.queue[n:]
+		s.qmu.Unlock()
+		// Others' batches ride on this commit: the leader's cancellation must not fail them.
+		s.commitGroup(context.WithoutCancel(ctx), group)
+		s.qmu.Lock()
+	}
+	s.committing = false
+	s.qmu.Unlock()
+	return req.err
+}
+
+func (s *Store) commitGroup(ctx context.Context, group []*commitReq) {
+	defer func() {
+		for _, r := range group {
+			close(r.done)
+		}
+	}()
+	fail := func(err error) {
+		for _, r := range group {
+			if r.err == nil {
+				r.err = err
+			}
+		}
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite store: %w", err)
+		fail(fmt.Errorf("sqlite store: %w", err))
+		return
 	}
 	defer tx.Rollback() // a no-op after Commit
-	insertDebate := tx.StmtContext(ctx, s.insertDebate)
-	advance := tx.StmtContext(ctx, s.advance)
-	insertEvent := tx.StmtContext(ctx, s.insertEvent)
+	st := stmts{
+		insertDebate: tx.StmtContext(ctx, s.insertDebate),
+		advance:      tx.StmtContext(ctx, s.advance),
+		insertEvent:  tx.StmtContext(ctx, s.insertEvent),
+	}
+	if len(group) == 1 {
+		if err := apply(ctx, tx, st, group[0].batch); err != nil {
+			group[0].err = err
+			return
+		}
+	} else {
+		ok := 0
+		for _, r := range group {
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
+				fail(fmt.Errorf("sqlite store: %w", err))
+				return
+			}
+			if r.err = apply(ctx, tx, st, r.batch); r.err != nil {
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO batch"); err != nil {
+					fail(fmt.Errorf("sqlite store: %w", err))
+					return
+				}
+			} else {
+				ok++
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE batch"); err != nil {
+				fail(fmt.Errorf("sqlite store: %w", err))
+				return
+			}
+		}
+		if ok == 0 {
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		fail(fmt.Errorf("sqlite store: %w", err))
+	}
+}
 
+// stmts are the append path's statements bound to one transaction.
+type stmts struct {
+	insertDebate, advance, insertEvent *sql.Stmt
+}
+
+// apply writes one Append's events inside tx.
+func apply(ctx context.Context, tx *sql.Tx, st stmts, batch []pending) error {
+	insertDebate, advance, insertEvent := st.insertDebate, st.advance, st.insertEvent
 	for _, p := range batch {
 		e := p.e
 		at := formatTime(e.At)
@@ -304,9 +410,6 @@ func (s *Store) Append(ctx context.Context, events ...debate.Event) error {
 			return fmt.Errorf("sqlite store: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite store: %w", err)
-	}
 	return nil
 }
 
@@ -341,7 +444,39 @@ func explainRefusal(ctx context.Context, tx *sql.Tx, e *debate.Event) error {
 
 // Events implements store.Store.
 func (s *Store) Events(ctx context.Context, id string) ([]debate.Event, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT data FROM events WHERE debate_id = ? ORDER BY seq`, id)
+	events, err := s.eventsAfter(ctx, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	// A debate is created by its first event, so an empty log means no debate.
+	if len(events) == 0 {
+		return nil, fmt.Errorf("%w: %q", store.ErrNotFound, id)
+	}
+	return events, nil
+}
+
+// EventsSince implements store.Store.
+func (s *Store) EventsSince(ctx context.Context, id string, after int) ([]debate.Event, error) {
+	events, err := s.eventsAfter(ctx, id, after)
+	if err != nil || len(events) > 0 {
+		return events, err
+	}
+	// Nothing newer: say whether the debate exists at all. This costs a second
+	// query only on the path where the first one found nothing.
+	var one int
+	err = s.r.QueryRowContext(ctx, `SELECT 1 FROM debates WHERE id = ?`, id).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("%w: %q", store.ErrNotFound, id)
+	case err != nil:
+		return nil, fmt.Errorf("sqlite store: %w", err)
+	}
+	return []debate.Event{}, nil
+}
+
+// eventsAfter reads the events of id with a Seq above after, in order.
+func (s *Store) eventsAfter(ctx context.Context, id string, after int) ([]debate.Event, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT data FROM events WHERE debate_id = ? AND seq > ? ORDER BY seq`, id, after)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: %w", err)
 	}
@@ -356,16 +491,12 @@ func (s *Store) Events(ctx context.Context, id string) ([]debate.Event, error) {
 		}
 		var e debate.Event
 		if err := json.Unmarshal(data, &e); err != nil {
-			return nil, fmt.Errorf("sqlite store: decoding event %d of debate %q: %w", len(events)+1, id, err)
+			return nil, fmt.Errorf("sqlite store: decoding event %d of debate %q: %w", after+len(events)+1, id, err)
 		}
 		events = append(events, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite store: %w", err)
-	}
-	// A debate is created by its first event, so an empty log means no debate.
-	if len(events) == 0 {
-		return nil, fmt.Errorf("%w: %q", store.ErrNotFound, id)
 	}
 	return events, nil
 }

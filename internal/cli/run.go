@@ -215,6 +215,12 @@ func execute(ctx context.Context, io IO, st store.Store, d debate.Debate, secret
 		sink.claimed = true // resume claimed it before starting
 	}
 	rec, err := debate.Run(ctx, d, sink.emit)
+	if rec != nil && rec.ID != "" && sink.claimed {
+		// Let go of the debate whatever happened, so that `parley resume` can take it
+		// up at once. Best effort: if the disk is full this fails too, and the
+		// process's exit makes the claim stale anyway.
+		_ = st.Claim(context.WithoutCancel(ctx), rec.ID, sink.owner, store.Owner{})
+	}
 	if rec != nil && rec.ID != "" {
 		if werr := writeReports(io, rec, ro); werr != nil && err == nil {
 			err = werr

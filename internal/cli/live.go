@@ -3,28 +3,28 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
+	"sync"
 	"sync/atomic"
-
-	"golang.org/x/term"
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/tui"
 )
 
 // liveView starts the live terminal view for debate d when the terminal can take
-// it: stderr and stdin are terminals and TERM is set and not "dumb". NO_COLOR gives
-// the view without colour. Otherwise ok is false and the caller keeps the plain
-// line printer, so a pipe or a log file never receives an escape code. The caller
-// checks --quiet first.
+// it: stderr and stdin are terminals, TERM is set and not "dumb", and the debate
+// asks the user nothing on the way (--clarify and --interactive read lines from
+// stdin, which the view would hold in raw mode). NO_COLOR gives the view without
+// colour. Otherwise ok is false and the caller keeps the plain line printer, so a
+// pipe or a log file never receives an escape code. The caller checks --quiet first.
 //
 // progress is the sink's progress function. cancel is called when the user presses
 // q or Ctrl-C (the terminal is in raw mode, so Ctrl-C is a key, not SIGINT); it must
 // cancel the context the debate runs under. stop must be called once the debate has
 // returned and before the report is written: it draws the final frame and gives
-// the terminal back.
+// the terminal back. Calling it again does nothing, so it may also be deferred,
+// which restores the terminal should the debate panic.
 func liveView(io IO, d debate.Debate, cancel context.CancelFunc) (progress func(debate.Event), stop func(), ok bool) {
-	if !io.ErrTTY || !isTerminal(io.In) {
+	if !io.ErrTTY || !io.InTTY || d.Note != nil || d.Clarify != nil {
 		return nil, nil, false
 	}
 	if t := io.Env("TERM"); t == "" || t == "dumb" {
@@ -62,19 +62,16 @@ func liveView(io IO, d debate.Debate, cancel context.CancelFunc) (progress func(
 		}
 		v.Event(e)
 	}
+	var once sync.Once
 	stop = func() {
-		v.Close()
-		if err := <-ran; err != nil {
-			fmt.Fprintf(io.Err, "parley: the live view stopped: %v\n", err)
-		}
+		once.Do(func() {
+			v.Close()
+			if err := <-ran; err != nil {
+				fmt.Fprintf(io.Err, "parley: the live view stopped: %v\n", err)
+			}
+		})
 	}
 	return progress, stop, true
-}
-
-// isTerminal reports whether r is a terminal the view can read keys from.
-func isTerminal(r any) bool {
-	f, ok := r.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // termEnv is the part of the environment that tells a terminal's capabilities,

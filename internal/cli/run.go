@@ -206,15 +206,24 @@ type reportOptions struct {
 // execute runs (or resumes) a debate with its events going to the store and the
 // progress printer, then prints the report and maps the outcome to an exit code.
 func execute(ctx context.Context, io IO, st store.Store, d debate.Debate, secrets []string, ro reportOptions) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var progress func(debate.Event)
+	stopLive := func() {}
 	if !ro.quiet {
-		progress = newProgress(io.Err, d).print
+		if p, stop, ok := liveView(io, d, cancel); ok {
+			progress, stopLive = p, stop
+			defer stop() // gives the terminal back should the debate panic
+		} else {
+			progress = newProgress(io.Err, d).print
+		}
 	}
 	sink := &sink{store: st, secrets: secrets, progress: progress, owner: me()}
 	if len(d.Log) > 0 {
 		sink.claimed = true // resume claimed it before starting
 	}
 	rec, err := debate.Run(ctx, d, sink.emit)
+	stopLive() // the final frame, before the report
 	if rec != nil && rec.ID != "" && sink.claimed {
 		// Let go of the debate whatever happened, so that `parley resume` can take it
 		// up at once. Best effort: if the disk is full this fails too, and the

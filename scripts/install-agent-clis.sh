@@ -44,6 +44,11 @@ for tool in node npm; do
 	fi
 done
 
+# The version checks run the CLIs with a throwaway HOME: they must not need (or
+# touch) the real one.
+probe_home="$(mktemp -d)"
+trap 'rm -rf "$probe_home"' EXIT
+
 # installed_version PKG prints the version of PKG under DIR, or nothing.
 installed_version() {
 	local pj="$DIR/node_modules/$1/package.json"
@@ -59,7 +64,7 @@ up_to_date() {
 	local b
 	for b in claude codex gemini; do
 		# --version must not need a login, a network or a writable HOME.
-		HOME="$(mktemp -d)" "$BIN/$b" --version >/dev/null 2>&1 || return 1
+		HOME="$probe_home" "$BIN/$b" --version >/dev/null 2>&1 || return 1
 	done
 }
 
@@ -84,7 +89,7 @@ else
 fi
 
 for b in claude codex gemini; do
-	log "  $b $(HOME="$(mktemp -d)" "$BIN/$b" --version 2>/dev/null | head -n1)"
+	log "  $b $(HOME="$probe_home" "$BIN/$b" --version 2>/dev/null | head -n1)"
 done
 if [[ $env_mode == 1 ]]; then
 	echo "export PARLEY_AGENT_CLI_DIR='$BIN'"

@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -123,6 +124,9 @@ type Config struct {
 	KillGrace time.Duration
 }
 
+// modelName is what a model passed to a CLI may look like: it lands in argv.
+var modelName = regexp.MustCompile(`^[A-Za-z0-9._:/@+][A-Za-z0-9._:/@+\-\[\]]*$`)
+
 // Model is a provider.Model backed by an agent CLI. It is safe for concurrent use:
 // every call has its own process and directories.
 type Model struct {
@@ -132,11 +136,16 @@ type Model struct {
 var _ provider.Model = (*Model)(nil)
 
 // New checks cfg and returns the model. A missing binary is not an error here (it
-// is reported by each call, so that `parley doctor` can say so); an unknown kind or a
-// workspace that is not a directory is.
+// is reported by each call, so that `parley doctor` can say so); an unknown kind, a
+// model name that could pass for a flag, or a workspace that is not a directory is.
 func New(cfg Config) (*Model, error) {
 	if !cfg.Kind.Valid() {
 		return nil, fmt.Errorf("unknown agent CLI %q (known: claude, codex, gemini)", cfg.Kind)
+	}
+	if cfg.Model != "" && !modelName.MatchString(cfg.Model) {
+		// The model goes into argv: a name like "--dangerously-skip-permissions" (say,
+		// from a config file in a cloned repository) must never become a flag.
+		return nil, fmt.Errorf("agent CLI model %q is not a model name (letters, digits and . _ - : / @ +, not starting with -)", cfg.Model)
 	}
 	if cfg.Workspace != "" {
 		abs, err := filepath.Abs(cfg.Workspace)
@@ -165,9 +174,11 @@ func New(cfg Config) (*Model, error) {
 // Kind is the CLI this model runs.
 func (m *Model) Kind() Kind { return m.cfg.Kind }
 
+// ModelName is the model passed to the CLI; empty means the CLI's default.
+func (m *Model) ModelName() string { return m.cfg.Model }
+
 // call is everything one invocation needs to build its command line.
 type call struct {
-	kind      Kind
 	model     string
 	system    string
 	prompt    string
@@ -208,7 +219,7 @@ func (m *Model) Generate(ctx context.Context, req provider.Request, onDelta func
 	}
 	defer os.RemoveAll(root)
 	c := call{
-		kind: m.cfg.Kind, model: m.cfg.Model, system: req.System, prompt: req.Prompt,
+		model: m.cfg.Model, system: req.System, prompt: req.Prompt,
 		workspace: m.cfg.Workspace, root: root, work: filepath.Join(root, "work"),
 	}
 	tmp := filepath.Join(root, "tmp")
@@ -220,10 +231,14 @@ func (m *Model) Generate(ctx context.Context, req provider.Request, onDelta func
 
 	var inv invocation
 	var out lineWriter
+	var stream claudeStream
 	switch m.cfg.Kind {
 	case Claude:
 		inv = claudeInvocation(c)
-		out.onLine = claudeDeltas(onDelta)
+		if onDelta != nil {
+			stream.onDelta = onDelta
+			out.onLine = stream.line
+		}
 	case Codex:
 		inv = codexInvocation(c)
 	case Gemini:
@@ -274,8 +289,9 @@ func (m *Model) Generate(ctx context.Context, req provider.Request, onDelta func
 	if resp.Model == "" {
 		resp.Model = m.cfg.Model
 	}
-	// Codex and Gemini print the answer only at the end; Claude streamed it already.
-	if onDelta != nil && m.cfg.Kind != Claude && resp.Text != "" {
+	// Codex and Gemini print the answer only at the end, and so does a claude that
+	// streamed nothing (a version without partial messages): one delta then.
+	if onDelta != nil && !stream.sent && resp.Text != "" {
 		onDelta(resp.Text)
 	}
 	return resp, nil

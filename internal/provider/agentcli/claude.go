@@ -43,42 +43,41 @@ func claudeInvocation(c call) invocation {
 	return invocation{args: args, stdin: c.prompt}
 }
 
-// claudeDeltas returns the stdout line handler that streams text deltas of the
-// top-level assistant message (not of sub-agents) to onDelta.
-func claudeDeltas(onDelta func(string)) func([]byte) {
-	if onDelta == nil {
-		return nil
+// claudeStream passes the text deltas of the top-level assistant message (not of
+// sub-agents) from stream-json lines to onDelta.
+type claudeStream struct {
+	onDelta func(string)
+	sent    bool // some text went out
+}
+
+func (s *claudeStream) line(line []byte) {
+	if len(line) == 0 || line[0] != '{' {
+		return
 	}
-	sent := false
-	return func(line []byte) {
-		if len(line) == 0 || line[0] != '{' {
-			return
+	var ev struct {
+		Type   string `json:"type"`
+		Parent any    `json:"parent_tool_use_id"`
+		Event  struct {
+			Type  string `json:"type"`
+			Delta struct {
+				Type string `json:"type"`
+				Text string `json:"text"`
+			} `json:"delta"`
+		} `json:"event"`
+	}
+	if json.Unmarshal(line, &ev) != nil || ev.Type != "stream_event" || ev.Parent != nil {
+		return
+	}
+	switch ev.Event.Type {
+	case "message_start":
+		// A later message of the same turn (after a tool call): keep it apart.
+		if s.sent {
+			s.onDelta("\n\n")
 		}
-		var ev struct {
-			Type   string `json:"type"`
-			Parent any    `json:"parent_tool_use_id"`
-			Event  struct {
-				Type  string `json:"type"`
-				Delta struct {
-					Type string `json:"type"`
-					Text string `json:"text"`
-				} `json:"delta"`
-			} `json:"event"`
-		}
-		if json.Unmarshal(line, &ev) != nil || ev.Type != "stream_event" || ev.Parent != nil {
-			return
-		}
-		switch ev.Event.Type {
-		case "message_start":
-			// A later message of the same turn (after a tool call): keep it apart.
-			if sent {
-				onDelta("\n\n")
-			}
-		case "content_block_delta":
-			if ev.Event.Delta.Type == "text_delta" && ev.Event.Delta.Text != "" {
-				onDelta(ev.Event.Delta.Text)
-				sent = true
-			}
+	case "content_block_delta":
+		if ev.Event.Delta.Type == "text_delta" && ev.Event.Delta.Text != "" {
+			s.onDelta(ev.Event.Delta.Text)
+			s.sent = true
 		}
 	}
 }

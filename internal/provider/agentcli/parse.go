@@ -169,25 +169,30 @@ func statusIn(msg string) int {
 }
 
 // textClasses map words in an error message to a class, for messages without a
-// status. Checked in order: a login problem outranks everything else.
+// status. Checked in order: a login problem outranks everything else. Each word must
+// start at a word boundary ("catalog install" is no "log in").
 var textClasses = []struct {
 	class provider.Class
-	words []string
+	words *regexp.Regexp
 }{
-	{provider.ClassAuth, []string{"not logged in", "please run /login", "log in", "login", "unauthorized", "unauthenticated", "authenticat", "invalid api key", "api key", "api_key", "credential", "missing environment variable", "invalid auth"}},
-	{provider.ClassRateLimited, []string{"rate limit", "rate_limit", "too many requests", "resource_exhausted", "quota", "usage limit"}},
-	{provider.ClassServer, []string{"overloaded", "internal server error", "server error", "high demand", "unavailable", "temporarily", "try again"}},
-	{provider.ClassConnection, []string{"connection refused", "econnrefused", "econnreset", "socket hang up", "stream disconnected", "error sending request", "fetch failed", "enotfound", "name does not resolve", "network"}},
-	{provider.ClassBadRequest, []string{"invalid_request_error", "bad request", "invalid_argument", "invalid argument", "model not found", "not_found_error"}},
+	{provider.ClassAuth, wordsRE("not logged in", "please run /login", "log in", "login", "unauthorized", "unauthenticated", "authenticat", "invalid api key", "api key", "api_key", "credential", "missing environment variable", "invalid auth")},
+	{provider.ClassRateLimited, wordsRE("rate limit", "rate_limit", "too many requests", "resource_exhausted", "quota", "usage limit")},
+	{provider.ClassServer, wordsRE("overloaded", "internal server error", "server error", "high demand", "unavailable", "temporarily", "try again")},
+	{provider.ClassConnection, wordsRE("connection refused", "econnrefused", "econnreset", "socket hang up", "stream disconnected", "error sending request", "fetch failed", "enotfound", "name does not resolve", "network")},
+	{provider.ClassBadRequest, wordsRE("invalid_request_error", "bad request", "invalid_argument", "invalid argument", "model not found", "not_found_error")},
+}
+
+func wordsRE(words ...string) *regexp.Regexp {
+	for i, w := range words {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	return regexp.MustCompile(`(?i)\b(?:` + strings.Join(words, "|") + `)`)
 }
 
 func classFromText(msg string) provider.Class {
-	low := strings.ToLower(msg)
 	for _, tc := range textClasses {
-		for _, w := range tc.words {
-			if strings.Contains(low, w) {
-				return tc.class
-			}
+		if tc.words.MatchString(msg) {
+			return tc.class
 		}
 	}
 	return ""

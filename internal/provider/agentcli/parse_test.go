@@ -138,7 +138,8 @@ func TestClaudeDeltas(t *testing.T) {
 		`{"type":"result","subtype":"success","is_error":false,"result":"Hello world"}`,
 	}, "\n")
 	var got strings.Builder
-	w := lineWriter{onLine: claudeDeltas(func(s string) { got.WriteString(s) })}
+	st := claudeStream{onDelta: func(s string) { got.WriteString(s) }}
+	w := lineWriter{onLine: st.line}
 	// Written in odd-sized pieces, as a pipe delivers it.
 	for i := 0; i < len(stream); i += 7 {
 		w.Write([]byte(stream[i:min(i+7, len(stream))]))
@@ -147,8 +148,8 @@ func TestClaudeDeltas(t *testing.T) {
 	if got.String() != "Hello world\n\nagain" {
 		t.Errorf("deltas = %q", got.String())
 	}
-	if claudeDeltas(nil) != nil {
-		t.Error("no handler wanted without onDelta")
+	if !st.sent {
+		t.Error("sent not set")
 	}
 }
 
@@ -310,5 +311,22 @@ func TestOneLineBounds(t *testing.T) {
 	}
 	if s := tailText([]byte(long), 101); len(s) > 104 || !strings.HasPrefix(s, "…") {
 		t.Errorf("tail = %d bytes", len(s))
+	}
+}
+
+func TestClassFromText(t *testing.T) {
+	for msg, want := range map[string]provider.Class{
+		"Not logged in · Please run /login":         provider.ClassAuth,
+		"Invalid API key provided":                  provider.ClassAuth,
+		"the catalog installed fine, then it broke": "",
+		"You exceeded your current quota":           provider.ClassRateLimited,
+		"Overloaded":                                provider.ClassServer,
+		"connect ECONNREFUSED 127.0.0.1:443":        provider.ClassConnection,
+		"INVALID_ARGUMENT: bad field":               provider.ClassBadRequest,
+		"something odd happened":                    "",
+	} {
+		if got := classFromText(msg); got != want {
+			t.Errorf("%q: %q, want %q", msg, got, want)
+		}
 	}
 }

@@ -61,19 +61,19 @@ func findCLI(t testing.TB, kind Kind) string {
 	return ""
 }
 
-// fakeEnv is the environment that points a real CLI at baseURL, with a fresh HOME
-// (and every config folder under it) so that nothing of the machine's is used or
-// changed. For gemini, withSettings=false leaves out the settings file that selects
-// API-key login.
-func fakeEnv(t testing.TB, kind Kind, baseURL string, withSettings bool) []string {
+// fakeHome makes a fresh HOME (with every config folder under it) set up for the
+// given CLIs to reach baseURL, and returns the environment that points them there,
+// so that nothing of the machine's is used or changed. For gemini, withSettings=false
+// leaves out the settings file that selects API-key login.
+func fakeHome(t testing.TB, baseURL string, withSettings bool, kinds ...Kind) map[string]string {
 	t.Helper()
 	home := t.TempDir()
-	env := []string{
-		"HOME=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"XDG_DATA_HOME=" + filepath.Join(home, ".local", "share"),
-		"XDG_STATE_HOME=" + filepath.Join(home, ".local", "state"),
-		"XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
+	env := map[string]string{
+		"HOME":            home,
+		"XDG_CONFIG_HOME": filepath.Join(home, ".config"),
+		"XDG_DATA_HOME":   filepath.Join(home, ".local", "share"),
+		"XDG_STATE_HOME":  filepath.Join(home, ".local", "state"),
+		"XDG_CACHE_HOME":  filepath.Join(home, ".cache"),
 	}
 	write := func(rel, content string) {
 		p := filepath.Join(home, rel)
@@ -84,35 +84,47 @@ func fakeEnv(t testing.TB, kind Kind, baseURL string, withSettings bool) []strin
 			t.Fatal(err)
 		}
 	}
-	switch kind {
-	case Claude:
-		env = append(env,
-			"CLAUDE_CONFIG_DIR="+filepath.Join(home, ".claude"),
-			"ANTHROPIC_BASE_URL="+baseURL,
-			"ANTHROPIC_API_KEY=x",
-			"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
-		)
-	case Codex:
-		// Codex ignores OPENAI_BASE_URL: a provider in CODEX_HOME/config.toml points
-		// it at the fake. Its retries are off so that a failure is reported at once
-		// (by default it retries a 401 five times, a 5xx for about 25 s).
-		write(".codex/config.toml", `model = "`+realModels[Codex]+`"
+	for _, kind := range kinds {
+		switch kind {
+		case Claude:
+			env["CLAUDE_CONFIG_DIR"] = filepath.Join(home, ".claude")
+			env["ANTHROPIC_BASE_URL"] = baseURL
+			env["ANTHROPIC_API_KEY"] = "x"
+			env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1"
+		case Codex:
+			// Codex ignores OPENAI_BASE_URL: a provider in CODEX_HOME/config.toml
+			// points it at the fake. Its retries are off so that a failure is reported
+			// at once (by default it retries a 401 five times, a 5xx for about 25 s).
+			write(".codex/config.toml", `model = "`+realModels[Codex]+`"
 model_provider = "fake"
 
 [model_providers.fake]
 name = "fakellm"
 base_url = "`+baseURL+`/v1"
-env_key = "PARLEY_FAKE_KEY"
+env_key = "OPENAI_API_KEY"
 wire_api = "responses"
 request_max_retries = 0
 stream_max_retries = 0
 `)
-		env = append(env, "CODEX_HOME="+filepath.Join(home, ".codex"), "PARLEY_FAKE_KEY=x")
-	case Gemini:
-		if withSettings {
-			write(".gemini/settings.json", `{"security":{"auth":{"selectedType":"gemini-api-key"}}}`)
+			env["CODEX_HOME"] = filepath.Join(home, ".codex")
+			env["OPENAI_API_KEY"] = "x"
+		case Gemini:
+			if withSettings {
+				write(".gemini/settings.json", `{"security":{"auth":{"selectedType":"gemini-api-key"}}}`)
+			}
+			env["GEMINI_API_KEY"] = "x"
+			env["GOOGLE_GEMINI_BASE_URL"] = baseURL
 		}
-		env = append(env, "GEMINI_API_KEY=x", "GOOGLE_GEMINI_BASE_URL="+baseURL)
+	}
+	return env
+}
+
+// fakeEnv is fakeHome for one CLI, as KEY=VALUE entries for Config.Env.
+func fakeEnv(t testing.TB, kind Kind, baseURL string, withSettings bool) []string {
+	t.Helper()
+	var env []string
+	for k, v := range fakeHome(t, baseURL, withSettings, kind) {
+		env = append(env, k+"="+v)
 	}
 	return env
 }
@@ -224,12 +236,17 @@ func TestRealCLIErrors(t *testing.T) {
 					t.Errorf("no login hint in %q", pe.Message)
 				}
 				// Claude would retry a 401 for about two minutes without
-				// CLAUDE_CODE_MAX_RETRIES.
-				if took > 20*time.Second {
+				// CLAUDE_CODE_MAX_RETRIES (the bound is generous for a loaded machine).
+				if took > 45*time.Second {
 					t.Errorf("took %v", took)
 				}
-				if n := len(srv.Calls()); n != 1 {
-					t.Errorf("%d API calls, want 1 (no retries inside the CLI)", n)
+				// One call; claude 2.1.332 re-sends a 400 twice (with retries off),
+				// which is quick and harmless.
+				if calls := srv.Calls(); len(calls) < 1 || len(calls) > 3 {
+					t.Errorf("%d API calls, want 1 to 3 (no retry loop inside the CLI)", len(calls))
+					for _, c := range calls {
+						t.Logf("call: %s %s model=%s stream=%v status=%d", c.Protocol, c.Path, c.Model, c.Stream, c.Status)
+					}
 				}
 			})
 		}

@@ -128,6 +128,8 @@ what it cost. Every debate is stored and can be resumed, shown and exported.`,
 		newModelsCmd(io),
 		newDoctorCmd(io),
 		newConfigCmd(io),
+		newExportCmd(io),
+		newMCPCmd(io),
 		newVersionCmd(io),
 	)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/config"
-	"github.com/parleyhq/parley/internal/report"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -79,7 +78,7 @@ resumed too.`,
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", "", "the SQLite database (default $PARLEY_DB, else the user's data directory)")
-	cmd.Flags().StringVar(&format, "format", "", "md or json")
+	cmd.Flags().StringVar(&format, "format", "", "md, json or html")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "also write the final report to this file")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no live progress on stderr")
 	cmd.Flags().BoolVar(&transcript, "transcript", false, "include every full answer in the Markdown report")
@@ -175,7 +174,7 @@ func newShowCmd(io IO) *cobra.Command {
 	var transcript bool
 	cmd := &cobra.Command{
 		Use:     "show ID",
-		Short:   "Show one debate's report (Markdown or JSON)",
+		Short:   "Show one debate's report (Markdown, JSON or HTML)",
 		Example: "  parley show k3m9x2ab\n  parley show k3m9x2ab --format json | jq .verdict",
 		Args:    exactArgs(1, "parley show ID (parley list shows the ids)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -191,7 +190,7 @@ func newShowCmd(io IO) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", "", "the SQLite database")
-	cmd.Flags().StringVar(&format, "format", "", "md (default) or json")
+	cmd.Flags().StringVar(&format, "format", "", "md (default), json or html")
 	cmd.Flags().BoolVar(&transcript, "transcript", false, "include every full answer")
 	return cmd
 }
@@ -220,10 +219,7 @@ func loadRecord(ctx context.Context, io IO, db, id string) (*debate.Record, erro
 }
 
 func render(w interface{ Write([]byte) (int, error) }, rec *debate.Record, format string, transcript bool) error {
-	if format == "json" {
-		return report.JSON(w, rec)
-	}
-	return report.Markdown(w, rec, report.Options{Transcript: transcript})
+	return renderFormat(w, rec, format, transcript)
 }
 
 // writeReports prints the final report to stdout and, with -o, to a file.

@@ -39,6 +39,7 @@ type runOptions struct {
 	clarify     bool
 	interactive bool
 	workspace   string
+	outDir      string
 }
 
 func (o *runOptions) bind(cmd *cobra.Command) {
@@ -59,6 +60,7 @@ func (o *runOptions) bind(cmd *cobra.Command) {
 	f.StringArrayVar(&o.attach, "attach", nil, "a file or glob whose text every participant reads as user-provided material (repeatable; binary refused; 100 KB in all)")
 	f.BoolVar(&o.clarify, "clarify", false, "let the chair ask up to 3 clarifying questions first (interactive terminals only)")
 	f.BoolVar(&o.interactive, "interactive", false, "after each round, pause for a note to the panel that reaches every next prompt")
+	f.StringVar(&o.outDir, "out-dir", "", "also write a readable folder: DIR/<slug>/report.md and one Markdown file per turn")
 	f.StringVar(&o.workspace, "workspace", "", "agent-CLI participants may read this directory with read-only tools (never write)")
 }
 
@@ -195,12 +197,12 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 	if o.interactive {
 		d.Note = askNote(o.io)
 	}
-	return execute(ctx, o.io, st, d, secretsOf(resolved), reportOptions{format: format, output: o.output, quiet: o.quiet || cfg.Quiet, transcript: o.transcript})
+	return execute(ctx, o.io, st, d, secretsOf(resolved), reportOptions{format: format, output: o.output, outDir: firstNonEmpty(o.outDir, cfg.OutDir), quiet: o.quiet || cfg.Quiet, transcript: o.transcript})
 }
 
 type reportOptions struct {
-	format, output    string
-	quiet, transcript bool
+	format, output, outDir string
+	quiet, transcript      bool
 }
 
 // execute runs (or resumes) a debate with its events going to the store and the
@@ -233,6 +235,11 @@ func execute(ctx context.Context, io IO, st store.Store, d debate.Debate, secret
 	if rec != nil && rec.ID != "" {
 		if werr := writeReports(io, rec, ro); werr != nil && err == nil {
 			err = werr
+		}
+		if ro.outDir != "" {
+			if werr := writeOutDir(io, ro.outDir, rec); werr != nil && err == nil {
+				err = werr
+			}
 		}
 	}
 	switch {
@@ -293,21 +300,16 @@ func loadConfig(env config.Env) (*config.Config, error) {
 func outputFormat(flag, cfg, output string) (string, error) {
 	f := firstNonEmpty(flag, cfg)
 	if f == "" && output != "" {
-		switch strings.ToLower(filepath.Ext(output)) {
-		case ".json":
-			f = "json"
-		case ".md", ".markdown":
-			f = "md"
-		}
+		f = formatFromExt(output)
 	}
 	if f == "" {
 		f = "md"
 	}
 	switch f {
-	case "md", "json":
+	case "md", "json", "html":
 		return f, nil
 	}
-	return "", usageErr("--format md or --format json", "unknown format %q", f)
+	return "", usageErr("--format md, --format json or --format html", "unknown format %q", f)
 }
 
 // resolveMode finds a built-in mode, else a user mode in the config directory.

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"html/template"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,13 +13,14 @@ import (
 
 // The confidence chart: one line per seat across the rounds, drawn as inline SVG by
 // this code so the report needs no script and no library. The geometry is fixed in
-// viewBox units; the figure scales to the page's width.
+// viewBox units and the figure scales to the page's width; the viewBox is small so
+// that on a phone, where it shrinks to about three quarters, the labels stay legible.
 const (
-	chartW     = 600
-	chartH     = 260
-	chartLeft  = 44 // room for the y-axis labels
-	chartRight = 36 // room for the seat labels at the lines' ends
-	chartTop   = 16
+	chartW     = 480
+	chartH     = 258
+	chartLeft  = 48 // room for the y-axis labels
+	chartRight = 30 // room for the seat labels at the lines' ends
+	chartTop   = 12
 	chartPlotH = 200
 	chartPlotW = chartW - chartLeft - chartRight
 )
@@ -68,7 +70,9 @@ func Chart(rec *debate.Record) template.HTML {
 	}
 	var b strings.Builder
 	b.WriteString(`<figure class="chart">` + "\n")
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-labelledby="chart-title chart-desc" font-family="system-ui, sans-serif">`+"\n", chartW, chartH)
+	// No xmlns: inline SVG in HTML does not need one, and the page then names no
+	// URL that is not a link the reader chooses to follow.
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %d %d" role="img" aria-labelledby="chart-title chart-desc" font-family="system-ui, sans-serif">`+"\n", chartW, chartH)
 	b.WriteString(`<title id="chart-title">Confidence by round</title>` + "\n")
 	fmt.Fprintf(&b, `<desc id="chart-desc">%s</desc>`+"\n", escapeText(chartSummary(rec)))
 
@@ -77,12 +81,12 @@ func Chart(rec *debate.Record) template.HTML {
 	for _, c := range []int{0, 25, 50, 75, 100} {
 		y := coord(chartY(c))
 		fmt.Fprintf(&b, `<line x1="%d" y1="%s" x2="%d" y2="%s" stroke="#888" stroke-opacity="0.35" stroke-width="1"/>`, chartLeft, y, chartW-chartRight, y)
-		fmt.Fprintf(&b, `<text x="%d" y="%s" text-anchor="end" dominant-baseline="middle" font-size="12" fill="currentColor">%d%%</text>`+"\n", chartLeft-8, y, c)
+		fmt.Fprintf(&b, `<text x="%d" y="%s" text-anchor="end" dominant-baseline="middle" font-size="13" fill="currentColor">%d%%</text>`+"\n", chartLeft-8, y, c)
 	}
 	for _, r := range rec.Rounds {
 		x := coord(chartX(r.Number, n))
-		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="middle" font-size="13" font-weight="600" fill="currentColor">Round %d</text>`, x, chartTop+chartPlotH+20, r.Number)
-		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="middle" font-size="11" fill="currentColor" opacity="0.75">%s</text>`+"\n", x, chartTop+chartPlotH+36, escapeText(r.Kind))
+		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="middle" font-size="14" font-weight="600" fill="currentColor">Round %d</text>`, x, chartTop+chartPlotH+21, r.Number)
+		fmt.Fprintf(&b, `<text x="%s" y="%d" text-anchor="middle" font-size="12" fill="currentColor" opacity="0.75">%s</text>`+"\n", x, chartTop+chartPlotH+38, escapeText(r.Kind))
 	}
 	b.WriteString("</g>\n")
 
@@ -93,6 +97,17 @@ func Chart(rec *debate.Record) template.HTML {
 		y     float64
 		x     float64
 	}
+	// Which seats failed in each round, so that several failure marks in one round
+	// can be spread apart and a single one sits on its round.
+	failedIn := map[int][]string{}
+	for _, r := range rec.Rounds {
+		for _, s := range rec.Panel {
+			if t, ok := rec.Turn(r.Number, s.Seat); ok && !t.OK() {
+				failedIn[r.Number] = append(failedIn[r.Number], s.Seat)
+			}
+		}
+	}
+
 	var ends []end
 	for i, s := range rec.Panel {
 		class := fmt.Sprintf("s%d", i%len(seriesColors))
@@ -162,9 +177,10 @@ func Chart(rec *debate.Record) template.HTML {
 		}
 		for _, fr := range failed {
 			t, _ := rec.Turn(fr, s.Seat)
-			// Failed turns sit on the axis, spread a little by seat so that several
-			// failures in one round stay visible.
-			x := chartX(fr, n) + (float64(i)-float64(len(rec.Panel)-1)/2)*12
+			// Failed turns sit on the axis, spread a little when several seats failed
+			// in the same round.
+			k := slices.Index(failedIn[fr], s.Seat)
+			x := chartX(fr, n) + (float64(k)-float64(len(failedIn[fr])-1)/2)*12
 			y := float64(chartTop + chartPlotH)
 			tip := fmt.Sprintf("Seat %s (%s), round %d: failed (%s)", s.Seat, label(s), fr, t.ErrorClass)
 			fmt.Fprintf(&b, `<g class="fail" data-round="%d"><title>%s</title><path d="M%s %s L%s %s M%s %s L%s %s" stroke="currentColor" stroke-width="2.5" stroke-linecap="round"/></g>`+"\n",
@@ -187,7 +203,7 @@ func Chart(rec *debate.Record) template.HTML {
 		}
 	}
 	for _, e := range ends {
-		fmt.Fprintf(&b, `<text class="end %s" x="%s" y="%s" dominant-baseline="middle" font-size="13" font-weight="700" fill="currentColor" color="%s">%s</text>`+"\n",
+		fmt.Fprintf(&b, `<text class="end %s" x="%s" y="%s" dominant-baseline="middle" font-size="14" font-weight="700" fill="currentColor" color="%s">%s</text>`+"\n",
 			e.class, coord(e.x+10), coord(e.y), e.color, escapeText(e.seat))
 	}
 	b.WriteString("</svg>\n")

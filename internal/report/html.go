@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/parleyhq/parley/debate"
@@ -34,13 +35,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"num":    num,
 	"money":  money,
 	"secs":   secs,
-	"pct": func(c *int) int {
-		if c == nil {
-			return 0
-		}
-		return clamp(*c)
-	},
-	"clamp": clamp,
+	"clamp":  clamp,
 }).Parse(htmlTemplate))
 
 func clamp(c int) int {
@@ -78,6 +73,10 @@ type htmlView struct {
 	Baseline    *baselineView
 	Flips       []flipView
 	Debating    string // the cost of debating, in words
+	Ranking     []rankView
+	Tally       *debate.Tally
+	Questions   []qaView // the chair's clarifying questions and the user's answers
+	Summaries   []summaryView
 	Chart       template.HTML
 	Rounds      []roundView
 	Positions   []positionRow
@@ -90,7 +89,17 @@ type htmlView struct {
 }
 
 type seatView struct {
-	Seat, Model, Persona, Class string
+	Seat, Model, Persona, Role, Class string
+}
+
+type rankView struct {
+	debate.RankEntry
+	Model string
+}
+
+type summaryView struct {
+	Round, Next int
+	Seat, Model string
 }
 
 type verdictList struct {
@@ -106,6 +115,10 @@ type baselineView struct {
 	Majority  bool
 	Agrees    string // "agrees", "differs", or "" when there is no verdict to compare with
 	Heuristic bool
+}
+
+type qaView struct {
+	Question, Answer string
 }
 
 type flipView struct {
@@ -147,13 +160,13 @@ func (f failureView) ShowClass() bool {
 }
 
 type roundLedger struct {
-	Number             int
-	Kind               string
-	Answered, Of       int
-	In, Out            int
-	DurationMS         int64
-	Verdict            bool
-	ChairSeat, Latency string
+	Number       int
+	Kind         string
+	Answered, Of int
+	In, Out      int
+	DurationMS   int64
+	Verdict      bool
+	ChairSeat    string
 }
 
 type transcriptRound struct {
@@ -187,7 +200,7 @@ func newHTMLView(rec *debate.Record) htmlView {
 	for i, s := range rec.Panel {
 		c := fmt.Sprintf("s%d", i%len(seriesColors))
 		classOf[s.Seat] = c
-		v.Panel = append(v.Panel, seatView{Seat: s.Seat, Model: label(s), Persona: s.Persona, Class: c})
+		v.Panel = append(v.Panel, seatView{Seat: s.Seat, Model: label(s), Persona: s.Persona, Role: s.Role, Class: c})
 	}
 
 	if vd := rec.Verdict; vd != nil {
@@ -209,6 +222,33 @@ func newHTMLView(rec *debate.Record) htmlView {
 		case rec.Error != "":
 			v.NoVerdict = rec.Error + "."
 		}
+	}
+
+	for _, e := range rec.Ranking {
+		model := e.Model
+		if model == "" {
+			model = modelOf(rec, e.Seat)
+		}
+		v.Ranking = append(v.Ranking, rankView{RankEntry: e, Model: model})
+	}
+	v.Tally = rec.Tally
+	if c := rec.Clarification; c != nil {
+		for i, q := range c.Questions {
+			a := ""
+			if i < len(c.Answers) {
+				a = c.Answers[i]
+			}
+			v.Questions = append(v.Questions, qaView{Question: q, Answer: a})
+		}
+	}
+	rounds := make([]int, 0, len(rec.Summaries))
+	for n := range rec.Summaries {
+		rounds = append(rounds, n)
+	}
+	sort.Ints(rounds)
+	for _, n := range rounds {
+		sm := rec.Summaries[n]
+		v.Summaries = append(v.Summaries, summaryView{Round: n, Next: n + 1, Seat: sm.Seat, Model: sm.Model})
 	}
 
 	if bl := rec.Baseline; bl != nil {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"strings"
 	"unicode"
 
 	"github.com/parleyhq/parley/debate"
@@ -10,16 +11,19 @@ import (
 // question gets a Korean report around the panel's Korean answers. Only the
 // languages with a catalog below are told apart; everything else is English.
 func Language(rec *debate.Record) string {
-	hangul, letters := 0, 0
-	for _, r := range rec.Problem {
-		if unicode.IsLetter(r) {
-			letters++
+	// Words, not letters: a Hangul syllable is one letter, and Korean questions about
+	// software are full of English terms ("Redis", "query optimization").
+	hangul, words := 0, 0
+	for _, w := range strings.FieldsFunc(rec.Problem, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		words++
+		for _, r := range w {
 			if unicode.Is(unicode.Hangul, r) {
 				hangul++
+				break
 			}
 		}
 	}
-	if letters > 0 && hangul*10 >= letters*3 {
+	if words > 0 && hangul*4 >= words {
 		return "ko"
 	}
 	return "en"
@@ -28,7 +32,7 @@ func Language(rec *debate.Record) string {
 // l translates one of the report's fixed phrases (a format string) into the
 // report's language; a phrase without a translation stays English.
 func l(rec *debate.Record, format string) string {
-	if t, ok := catalogs[Language(rec)][format]; ok && translate {
+	if t, ok := catalogs[Language(rec)][format]; ok {
 		return t
 	}
 	return format
@@ -77,6 +81,3 @@ var catalogs = map[string]map[string]string{
 		"The chair's questions before the debate, and your answers:\n\n": "토론 전 의장의 질문과 답변:\n\n",
 	},
 }
-
-// translate is switched on once the HTML renderer's goldens follow the language.
-var translate = false

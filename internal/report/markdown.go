@@ -29,6 +29,8 @@ import (
 const (
 	maxQuoteDepth = 8 // nested block quotes and lists beyond this render as text
 	maxInlineNest = 8 // nested emphasis
+	maxLabel      = 1000
+	maxURL        = 2048
 )
 
 // renderMarkdown turns an answer into safe HTML.
@@ -530,7 +532,7 @@ func renderTable(b *strings.Builder, lines []string, i int) int {
 
 // renderInline renders the inline constructs of one block's text.
 func renderInline(s string) string {
-	p := inlineParser{src: s, noCloser: map[string]int{}}
+	p := inlineParser{src: s, noCloser: map[closerKey]int{}}
 	var b strings.Builder
 	p.parse(&b, 0, len(s), 0)
 	return b.String()
@@ -538,10 +540,28 @@ func renderInline(s string) string {
 
 type inlineParser struct {
 	src string
-	// noCloser remembers, per delimiter, the earliest position from which a search
-	// for its closer failed: a later search cannot succeed either, which keeps input
-	// full of unmatched delimiters linear instead of quadratic.
-	noCloser map[string]int
+	// noCloser remembers, per delimiter and end of the text searched, the earliest
+	// position from which a search for its closer failed: a search from further on
+	// cannot succeed either. Without it, text full of unmatched delimiters (inside
+	// emphasis, too) costs quadratic or cubic time.
+	noCloser map[closerKey]int
+}
+
+type closerKey struct {
+	delim string
+	to    int
+}
+
+func (p *inlineParser) failedBefore(delim string, from, to int) bool {
+	f, ok := p.noCloser[closerKey{delim, to}]
+	return ok && from >= f
+}
+
+func (p *inlineParser) failed(delim string, from, to int) {
+	k := closerKey{delim, to}
+	if f, ok := p.noCloser[k]; !ok || from < f {
+		p.noCloser[k] = from
+	}
 }
 
 // parse writes src[from:to] as HTML.
@@ -615,7 +635,7 @@ func (p *inlineParser) parse(b *strings.Builder, from, to, nest int) {
 			}
 		case c == '<':
 			// An autolink <https://…>; anything else in angle brackets is text.
-			if end := strings.IndexByte(s[i:to], '>'); end > 0 {
+			if end := strings.IndexByte(s[i:min(to, i+maxURL)], '>'); end > 0 {
 				inner := s[i+1 : i+end]
 				if u, ok := safeURL(inner); ok && !strings.ContainsAny(inner, " <") {
 					flush(i)
@@ -648,7 +668,7 @@ func runLen(s string, i, to int, c byte) int {
 // src[from:to], or -1.
 func (p *inlineParser) findRun(from, to int, delim string) int {
 	key := "run" + delim
-	if f, ok := p.noCloser[key]; ok && from >= f && to <= len(p.src) {
+	if p.failedBefore(key, from, to) {
 		return -1
 	}
 	s := p.src
@@ -664,9 +684,7 @@ func (p *inlineParser) findRun(from, to int, delim string) int {
 		}
 		k = j + n
 	}
-	if to == len(p.src) {
-		p.noCloser[key] = from
-	}
+	p.failed(key, from, to)
 	return -1
 }
 
@@ -691,7 +709,7 @@ func (p *inlineParser) emphasis(i, to int) (end, n int, ok bool) {
 		return 0, 0, false
 	}
 	key := "em" + s[i:i+n]
-	if f, ok := p.noCloser[key]; ok && i >= f && to == len(p.src) {
+	if p.failedBefore(key, i, to) {
 		return 0, 0, false
 	}
 	for k := i + n + 1; k+n <= to; k++ {
@@ -710,15 +728,21 @@ func (p *inlineParser) emphasis(i, to int) (end, n int, ok bool) {
 		// Only a run of exactly the opener's length closes it: the * of a ** (or
 		// the ** of a ***) belongs to another pair.
 		r := runLen(s, k, to, c)
-		if r != n || isSpaceByte(s[k-1]) || c == '_' && k+n < to && isWordByte(s[k+n]) {
+		if isSpaceByte(s[k-1]) || c == '_' && k+r < to && isWordByte(s[k+r]) {
 			k += r - 1
 			continue
 		}
-		return k, n, true
+		switch {
+		case r == n:
+			return k, n, true
+		case r == 3:
+			// "**bold *it***" or "*it **bold***": the run closes an inner pair and
+			// ours; ours is its last n.
+			return k + 3 - n, n, true
+		}
+		k += r - 1
 	}
-	if to == len(p.src) {
-		p.noCloser[key] = i
-	}
+	p.failed(key, i, to)
 	return 0, 0, false
 }
 
@@ -734,7 +758,10 @@ func (p *inlineParser) link(i, to int) (label, dest string, end int, ok bool) {
 	s := p.src
 	depth := 0
 	k := i
-	for ; k < to; k++ {
+	// Labels and destinations are bounded, so text full of unmatched brackets costs
+	// linear time, not quadratic.
+	to = min(to, i+maxLabel+maxURL)
+	for ; k < to && k < i+maxLabel; k++ {
 		switch s[k] {
 		case '\\':
 			k++
@@ -748,13 +775,13 @@ func (p *inlineParser) link(i, to int) (label, dest string, end int, ok bool) {
 			break
 		}
 	}
-	if k >= to || k+1 >= to || s[k+1] != '(' {
+	if depth != 0 || k+1 >= to || s[k+1] != '(' {
 		return "", "", 0, false
 	}
 	label = s[i+1 : k]
 	// The destination ends at the ')' that balances the '(' (URLs hold parentheses).
 	close, parens := -1, 0
-	for j := k + 2; j < to && close < 0; j++ {
+	for j := k + 2; j < to && j < k+2+maxURL && close < 0; j++ {
 		switch s[j] {
 		case '\\':
 			j++
@@ -789,12 +816,12 @@ func (p *inlineParser) writeLink(b *strings.Builder, label, dest string, image b
 			b.WriteString(escapeText("[" + label + "]"))
 			return
 		}
-		sub := inlineParser{src: label, noCloser: map[string]int{}}
+		sub := inlineParser{src: label, noCloser: map[closerKey]int{}}
 		sub.parse(b, 0, len(label), nest+1)
 		return
 	}
 	b.WriteString(`<a href="` + escapeText(u) + `" rel="noopener noreferrer nofollow">`)
-	sub := inlineParser{src: label, noCloser: map[string]int{}}
+	sub := inlineParser{src: label, noCloser: map[closerKey]int{}}
 	sub.parse(b, 0, len(label), nest+1)
 	b.WriteString("</a>")
 }
@@ -802,7 +829,7 @@ func (p *inlineParser) writeLink(b *strings.Builder, label, dest string, image b
 // safeURL accepts only absolute http and https URLs with a host, and returns them
 // re-serialised (so what lands in href is what was checked).
 func safeURL(raw string) (string, bool) {
-	if raw == "" || len(raw) > 2048 || strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+	if raw == "" || len(raw) > maxURL || strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return "", false
 	}
 	u, err := url.Parse(raw)

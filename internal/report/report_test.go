@@ -1,0 +1,107 @@
+package report_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/report"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/NAME, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/report -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		for i := 0; i < len(gl) || i < len(wl); i++ {
+			var g, w string
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if g != w {
+				t.Fatalf("%s differs from the golden file at line %d:\n got: %q\nwant: %q\n(if the change is intended: go test ./internal/report -update)", name, i+1, g, w)
+			}
+		}
+	}
+}
+
+func TestGoldenReports(t *testing.T) {
+	rec := goldenRecord(t)
+	renderers := []struct {
+		golden string
+		render func(*bytes.Buffer) error
+	}{
+		{"debate.md.golden", func(b *bytes.Buffer) error { return report.Markdown(b, rec, report.Options{}) }},
+		{"debate.transcript.md.golden", func(b *bytes.Buffer) error { return report.Markdown(b, rec, report.Options{Transcript: true}) }},
+		{"debate.json.golden", func(b *bytes.Buffer) error { return report.JSON(b, rec) }},
+		{"debate.html.golden", func(b *bytes.Buffer) error { return report.HTML(b, rec) }},
+	}
+	for _, r := range renderers {
+		t.Run(r.golden, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := r.render(&b); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, r.golden, b.Bytes())
+		})
+	}
+}
+
+// The golden log must keep holding what the renderers are tested against; a
+// regenerated log that lost one of these would make the goldens prove less.
+func TestGoldenLogCoversTheHardCases(t *testing.T) {
+	rec := goldenRecord(t)
+	if rec.Status != debate.StatusCompleted || rec.Verdict == nil || len(rec.Rounds) != 3 || len(rec.Panel) != 3 {
+		t.Fatalf("want a completed 3-seat, 3-round debate with a verdict; got %s, %d rounds, %d seats", rec.Status, len(rec.Rounds), len(rec.Panel))
+	}
+	var failed, truncated, korean, hostile bool
+	for _, r := range rec.Rounds {
+		for _, tr := range r.Turns {
+			if !tr.OK() && tr.ErrorClass != "" && tr.Attempts > 1 {
+				failed = true
+			}
+			if tr.Truncated {
+				truncated = true
+			}
+			if strings.Contains(tr.Text, "측정") {
+				korean = true
+			}
+			if strings.Contains(tr.Text, "<script>alert(1)</script>") && strings.Contains(tr.Text, "onerror=") && strings.Contains(tr.Text, "](javascript:") {
+				hostile = true
+			}
+		}
+	}
+	flip := len(rec.Flips) > 0 && rec.Flips[0].Reason != ""
+	for name, ok := range map[string]bool{
+		"a failed turn with error class and attempts":             failed,
+		"a flip with a reason":                                    flip,
+		"a truncated turn":                                        truncated,
+		"Korean in an answer":                                     korean,
+		"Korean in the problem":                                   strings.Contains(rec.Problem, "느립니다"),
+		"an answer with <script>, onerror and a javascript: link": hostile,
+	} {
+		if !ok {
+			t.Errorf("the golden log lacks %s", name)
+		}
+	}
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # install-mcp-inspector.sh installs a pinned @modelcontextprotocol/inspector from the
 # npm registry into a cache folder, so that parley's MCP server is tested by a real MCP
-# client that nobody on the team wrote (internal/cli/mcp_inspector_test.go drives it in
-# its --cli mode). Nothing is installed globally and nobody's HOME config is touched.
+# client that nobody on the team wrote: TestMCPInspectorCLI (internal/cli/
+# mcp_process_test.go) drives it in its --cli mode. Nothing is installed globally and
+# nobody's HOME config is touched.
 #
 # Usage:
 #   scripts/install-mcp-inspector.sh               # install (or confirm) the pinned version
@@ -84,9 +85,10 @@ else
   }
 }
 EOF
-	# --ignore-scripts: nothing from the registry runs at install time. The
-	# inspector's CLI needs no build step; its web UI (not used here) is prebuilt.
-	(cd "$tmp" && npm install --no-audit --no-fund --ignore-scripts --loglevel=error >&2)
+	# --ignore-scripts: nothing from the registry runs at install time (the
+	# inspector's CLI needs no build step; its web UI, not used here, is prebuilt).
+	# --cache: npm's download cache stays in ROOT too, not in ~/.npm.
+	(cd "$tmp" && npm install --no-audit --no-fund --ignore-scripts --loglevel=error --cache "$ROOT/.npm-cache" >&2)
 	if ! works "$tmp"; then
 		log "the installed inspector does not start: node $(node --version)"
 		exit 1

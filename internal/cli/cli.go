@@ -130,6 +130,7 @@ what it cost. Every debate is stored and can be resumed, shown and exported.`,
 		newConfigCmd(io),
 		newExportCmd(io),
 		newMCPCmd(io),
+		newEvalCmd(io),
 		newVersionCmd(io),
 	)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {

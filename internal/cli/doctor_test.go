@@ -77,3 +77,14 @@ func TestModelsListsWhatIsReachable(t *testing.T) {
 		t.Errorf("text output:\n%s", text.stdout)
 	}
 }
+
+// With OPENAI_BASE_URL set, detection asks the server for its models: the fake lists
+// the scripted ones, in an OpenAI-style {"object": "list", "data": [...]} body.
+func TestDetectionAsksTheServer(t *testing.T) {
+	h := newHarness(t)
+	h.srv.Script("served-model-x", answers("served-model-x", 0))
+	res := h.run("models", "--format", "json")
+	if !strings.Contains(res.stdout, `"openai:served-model-x"`) {
+		t.Errorf("the server's model list was not used:\n%s", res.stdout)
+	}
+}

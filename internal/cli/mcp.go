@@ -124,7 +124,15 @@ func (b *mcpBackend) run(ctx context.Context, req mcpserver.Request, progress fu
 	if rounds == 0 {
 		rounds = b.cfg.Rounds
 	}
-	refs, err := b.panelRefs(ctx, req.Models)
+	requested := req.Models
+	if req.Panel != "" {
+		named, ok := b.cfg.Panels[req.Panel]
+		if !ok {
+			return nil, fmt.Errorf("no panel %q in the config%s", req.Panel, knownPanels(b.cfg))
+		}
+		requested = named
+	}
+	refs, err := b.panelRefs(ctx, requested)
 	if err != nil {
 		return nil, toolError(err)
 	}
@@ -152,7 +160,7 @@ func (b *mcpBackend) run(ctx context.Context, req mcpserver.Request, progress fu
 	return debate.Run(ctx, d, s.emit)
 }
 
-// panelRefs is the -m value for buildPanel: the caller's models; else "" so that
+// panelRefs is the -m value for buildPanel: the caller's models (or named panel); else "" so that
 // buildPanel takes the config's panel or detects one, except when refs are excluded
 // and no panel is configured: then the detection is done here, without them.
 func (b *mcpBackend) panelRefs(ctx context.Context, requested []string) (string, error) {

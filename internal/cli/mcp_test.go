@@ -97,6 +97,17 @@ func (c *mcpClient) notifications() []*mcp.ProgressNotificationParams {
 	return append([]*mcp.ProgressNotificationParams(nil), c.progress...)
 }
 
+// awaitNotifications waits for n notifications and returns what arrived. The server
+// sends them all before the result, but the SDK's client may hand the result back
+// before its handler has seen the last one.
+func (c *mcpClient) awaitNotifications(n int) []*mcp.ProgressNotificationParams {
+	for deadline := time.Now().Add(5 * time.Second); len(c.notifications()) < n && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // and no more than n
+	return c.notifications()
+}
+
 // connect serves parley's MCP server in-process over the SDK's in-memory
 // transports, wired exactly as `parley mcp` wires it, and connects a client.
 func (e *mcpEnv) connect(t *testing.T, o mcpOptions) *mcpClient {
@@ -214,7 +225,7 @@ func TestMCPDebateOverInMemoryTransport(t *testing.T) {
 	}
 
 	// One notification per finished turn (2 seats × 3 rounds), then the verdict's.
-	got := c.notifications()
+	got := c.awaitNotifications(7)
 	if len(got) != 7 {
 		t.Fatalf("%d progress notifications, want 7: %v", len(got), got)
 	}
@@ -242,6 +253,10 @@ func TestMCPDebateOverInMemoryTransport(t *testing.T) {
 	code, out, errs := e.parley("list", "--format", "json")
 	if code != 0 || !strings.Contains(out, rec.ID) {
 		t.Errorf("parley list (%d): %s %s", code, out, errs)
+	}
+	list, err := c.call(context.Background(), "list_debates", nil, nil)
+	if err != nil || list.IsError || resultText(list) != out {
+		t.Errorf("list_debates differs from parley list --format json: %v\n--- tool\n%s\n--- cli\n%s", err, resultText(list), out)
 	}
 	code, out, _ = e.parley("show", rec.ID)
 	if code != 0 || out != md {
@@ -438,5 +453,55 @@ func TestExcludeList(t *testing.T) {
 		if b.excluded(ref) != want {
 			t.Errorf("excluded(%q) = %v", ref, !want)
 		}
+	}
+}
+
+func TestMCPNamedPanelAndConfig(t *testing.T) {
+	e := newMCPEnv(t, fakellm.Options{})
+	cfgPath := filepath.Join(e.dir, "parley.yaml")
+	if err := os.WriteFile(cfgPath, []byte("panels:\n  pair: [openai:gpt-5, openai:o4-mini]\nrounds: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.env["PARLEY_CONFIG"] = cfgPath
+	c := e.connect(t, mcpOptions{})
+	res, err := c.call(context.Background(), "debate", map[string]any{"problem": "Cache or index?", "panel": "pair"}, nil)
+	if err != nil || res.IsError {
+		t.Fatalf("%v\n%s", err, resultText(res))
+	}
+	rec, _ := resultRecord(t, res)
+	if len(rec.Panel) != 2 || rec.Panel[1].Model != "openai:o4-mini" || len(rec.Rounds) != 1 {
+		t.Errorf("panel %+v, %d rounds (the config says 1)", rec.Panel, len(rec.Rounds))
+	}
+	res, err = c.call(context.Background(), "debate", map[string]any{"problem": "q", "panel": "trio"}, nil)
+	if err != nil || !res.IsError || !strings.Contains(resultText(res), `no panel "trio" in the config (it defines: pair)`) {
+		t.Errorf("unknown panel: %v %s", err, resultText(res))
+	}
+}
+
+func TestMCPKeyNeverReachesTheCaller(t *testing.T) {
+	e := newMCPEnv(t, fakellm.Options{})
+	// A provider error that echoes the key, as some servers do.
+	e.srv.Script("leaky", fakellm.Script{Replies: []fakellm.Reply{{Status: 400, ErrorMessage: "Incorrect API key provided: " + mcpTestKey}}})
+	c := e.connect(t, mcpOptions{})
+	res, err := c.call(context.Background(), "debate", map[string]any{"problem": "q", "models": []string{"openai:a", "openai:b", "openai:leaky"}, "rounds": 1}, "t")
+	if err != nil || res.IsError {
+		t.Fatalf("%v\n%s", err, resultText(res))
+	}
+	rec, raw := resultRecord(t, res)
+	everything := resultText(res) + raw
+	for _, p := range c.awaitNotifications(4) {
+		everything += p.Message
+	}
+	get, err := c.call(context.Background(), "get_debate", map[string]any{"id": rec.ID, "transcript": true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rawGet := resultRecord(t, get)
+	everything += resultText(get) + rawGet
+	if strings.Contains(everything, mcpTestKey) {
+		t.Error("the API key reached the MCP caller")
+	}
+	if !strings.Contains(raw, "[redacted]") {
+		t.Errorf("the leaky error did not reach the result redacted: %s", raw)
 	}
 }

@@ -162,12 +162,17 @@ func listModels(ctx context.Context, c *http.Client, url, listKey, nameKey, key 
 	if resp.StatusCode != http.StatusOK {
 		return nil
 	}
-	var body map[string][]map[string]any
+	// Other keys ("object": "list") sit beside the list: decode only the list.
+	var body map[string]json.RawMessage
 	if json.NewDecoder(http.MaxBytesReader(nil, resp.Body, 1<<20)).Decode(&body) != nil {
 		return nil
 	}
+	var list []map[string]any
+	if json.Unmarshal(body[listKey], &list) != nil {
+		return nil
+	}
 	var names []string
-	for _, m := range body[listKey] {
+	for _, m := range list {
 		if n, ok := m[nameKey].(string); ok && n != "" {
 			names = append(names, n)
 		}

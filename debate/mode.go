@@ -205,12 +205,12 @@ func (m Mode) Validate() error {
 }
 
 func hasTemplate(name string) bool {
-	return name != "" && prompts.Lookup(name+".tmpl") != nil
+	return name != "" && prompts().Lookup(name+".tmpl") != nil
 }
 
 func templateNames() []string {
 	var names []string
-	for _, t := range prompts.Templates() {
+	for _, t := range prompts().Templates() {
 		if n := t.Name(); strings.HasSuffix(n, ".tmpl") && n != "partials.tmpl" && n != "system.tmpl" && n != "summary.tmpl" && n != "clarify.tmpl" {
 			names = append(names, strings.TrimSuffix(path.Base(n), ".tmpl"))
 		}

@@ -6,15 +6,20 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"text/template"
 )
 
 //go:embed prompts/*.tmpl
 var promptFiles embed.FS
 
-var prompts = template.Must(template.New("").Funcs(template.FuncMap{
-	"join": strings.Join,
-}).ParseFS(promptFiles, "prompts/*.tmpl"))
+// prompts parses the templates on first use, not at start-up: `parley version` and
+// `parley list` never need them.
+var prompts = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Funcs(template.FuncMap{
+		"join": strings.Join,
+	}).ParseFS(promptFiles, "prompts/*.tmpl"))
+})
 
 // quote is another seat's answer as one recipient sees it.
 type quote struct {
@@ -51,7 +56,7 @@ type seatHistory struct {
 
 func render(name string, data promptData) (string, error) {
 	var b strings.Builder
-	if err := prompts.ExecuteTemplate(&b, name+".tmpl", data); err != nil {
+	if err := prompts().ExecuteTemplate(&b, name+".tmpl", data); err != nil {
 		return "", fmt.Errorf("prompt template %s: %w", name, err)
 	}
 	return strings.TrimSpace(b.String()) + "\n", nil

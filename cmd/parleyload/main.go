@@ -56,6 +56,7 @@ func run(args []string, out io.Writer) error {
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile here")
 	blockprofile := fs.String("blockprofile", "", "write a block profile here")
 	inProcess := fs.Bool("in-process", false, "models answer in-process after the latency, without HTTP (isolates parley's own cost from the HTTP stack's)")
+	dbPath := fs.String("db", "", "keep the debates in this SQLite file (default: a temporary one)")
 	noStore := fs.Bool("no-store", false, "do not append events to SQLite (isolates the store's share)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -96,12 +97,16 @@ func run(args []string, out io.Writer) error {
 	srv.Start()
 	defer srv.Close()
 
-	dir, err := os.MkdirTemp("", "parleyload")
-	if err != nil {
-		return err
+	path := *dbPath
+	if path == "" {
+		dir, err := os.MkdirTemp("", "parleyload")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "load.db")
 	}
-	defer os.RemoveAll(dir)
-	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "load.db"))
+	st, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		return err
 	}
@@ -127,7 +132,7 @@ func run(args []string, out io.Writer) error {
 		go func() {
 			defer wg.Done()
 			d := debate.Debate{
-				ID:    fmt.Sprintf("load-%05d", i),
+				ID:    fmt.Sprintf("load-%05d-%d", i, time.Now().UnixNano()),
 				Spec:  debate.Spec{Problem: fmt.Sprintf("Debate %d: our Django API is slow. Where do we start?", i), Mode: mode.Name, Seed: int64(i)},
 				Mode:  mode,
 				Panel: panel,

@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/cli"
 	"github.com/parleyhq/parley/internal/fakellm"
+	"github.com/parleyhq/parley/internal/store/sqlite"
 )
 
 const secretKey = "sk-test-7f3a9c2e41b8d5f6a0c3e9b2d7f4a1c8"
@@ -379,5 +380,36 @@ func TestListAndShow(t *testing.T) {
 	// The report of a stored debate equals the one printed at the end of the run.
 	if show.stdout != res.stdout {
 		t.Errorf("show differs from the run's report:\n--- run\n%s\n--- show\n%s", res.stdout, show.stdout)
+	}
+}
+
+func TestListShowsTheNewest50ByDefault(t *testing.T) {
+	h := newHarness(t)
+	st, err := sqlite.Open(context.Background(), h.env["PARLEY_DB"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	mode, _ := debate.BuiltinMode("quick")
+	for i := range 55 {
+		e := debate.Event{DebateID: fmt.Sprintf("d%02d", i), Seq: 1, At: time.Unix(int64(1000+i), 0), Kind: debate.KindDebateStarted,
+			Started: &debate.Started{Spec: debate.Spec{Problem: fmt.Sprintf("question %d", i), Mode: "quick"}, Mode: &mode}}
+		if err := st.Append(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	text := h.run("list")
+	if lines := strings.Count(text.stdout, "\n"); lines != 51 || !strings.Contains(text.stdout, "question 54") || strings.Contains(text.stdout, "question 4\n") {
+		t.Errorf("%d lines:\n%s", lines, text.stdout)
+	}
+	if !strings.Contains(text.stderr, "--limit 0 for all") {
+		t.Errorf("no hint that more exist: %q", text.stderr)
+	}
+	if all := h.run("list", "--limit", "0"); strings.Count(all.stdout, "\n") != 56 {
+		t.Error("--limit 0 does not show all")
+	}
+	var rows []json.RawMessage
+	if err := json.Unmarshal([]byte(h.run("list", "--format", "json").stdout), &rows); err != nil || len(rows) != 55 {
+		t.Errorf("json: %d rows, %v", len(rows), err)
 	}
 }

@@ -120,9 +120,23 @@ func newListCmd(io IO) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			list, err := st.List(ctx, store.ListOptions{Limit: limit})
+			// A terminal shows the newest 50 unless asked for more; scripts asking for
+			// JSON get everything, as the CONTRACT says.
+			show := limit
+			if format != "json" && !cmd.Flags().Changed("limit") {
+				show = defaultListLimit
+			}
+			fetch := show
+			if fetch > 0 {
+				fetch++ // one more, to know whether there are more
+			}
+			list, err := st.List(ctx, store.ListOptions{Limit: fetch})
 			if err != nil {
 				return err
+			}
+			more := show > 0 && len(list) > show
+			if more {
+				list = list[:show]
 			}
 			switch format {
 			case "json":
@@ -150,16 +164,25 @@ func newListCmd(io IO) *cobra.Command {
 				for _, s := range list {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.ID, s.Status, s.Mode, s.CreatedAt.Local().Format("2006-01-02 15:04"), shorten(s.Problem, 60))
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				if more {
+					fmt.Fprintf(io.Err, "The newest %d are shown; --limit N for more, --limit 0 for all.\n", show)
+				}
+				return nil
 			}
 			return usageErr("--format json", "unknown format %q for list", format)
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", "", "the SQLite database")
 	cmd.Flags().StringVar(&format, "format", "", "text (default) or json")
-	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many")
+	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many (0: all; the text listing shows 50 unless set)")
 	return cmd
 }
+
+// defaultListLimit is how many debates the text listing shows by default.
+const defaultListLimit = 50
 
 func shorten(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")

@@ -119,6 +119,9 @@ func TestSIGKILLLoop(t *testing.T) {
 	question := regexp.MustCompile(`Question #\d+: where do we start\?`)
 	repaid := 0
 	for _, c := range h.srv.Calls() {
+		if c.Prompt == "" {
+			continue // killed while sending: the request never arrived whole, nothing was answered
+		}
 		phase := fmt.Sprint(roundOf(c.Prompt))
 		if phase == "0" {
 			phase = "verdict"

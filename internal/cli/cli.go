@@ -141,9 +141,10 @@ what it cost. Every debate is stored and can be resumed, shown and exported.`,
 
 func newVersionCmd(io IO) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print parley's version",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print parley's version",
+		Example: "  parley version",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintf(io.Out, "parley %s\n", Version())
 			return nil

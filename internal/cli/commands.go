@@ -266,7 +266,10 @@ func newModesCmd(io IO) *cobra.Command {
 	return &cobra.Command{
 		Use:   "modes",
 		Short: "The debate modes available (built-in and user-defined)",
-		Args:  exactArgs(0, "parley modes"),
+		Example: `  parley modes
+  parley --mode council "Which queue should we use: SQS, Kafka or NATS?"
+  # a user mode: ~/.config/parley/modes/NAME.yaml, in the built-ins' format`,
+		Args: exactArgs(0, "parley modes"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
 			for _, m := range debate.BuiltinModes() {

@@ -38,9 +38,9 @@ func TestConfigInitPathShow(t *testing.T) {
 
 func TestHelpHasExamplesAndCompletion(t *testing.T) {
 	h := newHarness(t)
-	for _, c := range []string{"run", "resume", "list", "show", "models", "doctor", "config", "modes"} {
+	for _, c := range []string{"run", "resume", "list", "show", "export", "models", "doctor", "config", "modes", "mcp", "eval", "version"} {
 		res := h.run(c, "--help")
-		if res.code != 0 || (!strings.Contains(res.stdout, "Examples:") && c != "modes") {
+		if res.code != 0 || !strings.Contains(res.stdout, "Examples:") {
 			t.Errorf("%s --help lacks examples:\n%s", c, res.stdout)
 		}
 	}

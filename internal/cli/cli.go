@@ -131,6 +131,7 @@ what it cost. Every debate is stored and can be resumed, shown and exported.`,
 		newExportCmd(io),
 		newMCPCmd(io),
 		newEvalCmd(io),
+		newServeCmd(io),
 		newVersionCmd(io),
 	)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {

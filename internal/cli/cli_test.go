@@ -313,6 +313,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown flag", nil, []string{"q", "--modles", "x"}, "unknown flag"},
 		{"show unknown id", nil, []string{"show", "nope"}, `no debate with id "nope"`},
 		{"resume unknown id", nil, []string{"resume", "nope"}, `no debate with id "nope"`},
+		{"list on a team database", nil, []string{"list", "--db", "postgres://parley@127.0.0.1/parley"}, "PostgreSQL database is for `parley serve"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

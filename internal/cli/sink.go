@@ -77,6 +77,11 @@ func (s *sink) scrub(e *debate.Event) {
 }
 
 func openStore(ctx context.Context, path string) (store.Store, error) {
+	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
+		// Team debates live in PostgreSQL and run as jobs of `parley serve`; the
+		// local commands read and run debates in SQLite only.
+		return nil, usageErr("use the team server's API (docs/SERVER.md), or a SQLite path for local debates", "a PostgreSQL database is for `parley serve --db postgres://…`; this command works on a SQLite file")
+	}
 	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		return nil, usageErr("pass --db PATH or set PARLEY_DB to a writable file", "cannot open the database %s: %v", path, err)

@@ -3,8 +3,8 @@
 // server and the HTTP server append the events the engine emits and replay them to
 // render reports or resume.
 //
-// Implementations: sqlite (the embedded default). A conformance suite in storetest
-// runs against every implementation.
+// Implementations: sqlite (the embedded default) and postgres (the team server's).
+// A conformance suite in storetest runs against every implementation.
 package store
 
 import (
@@ -59,6 +59,11 @@ type Store interface {
 	Append(ctx context.Context, events ...debate.Event) error
 	// Events returns a debate's whole log in Seq order, or ErrNotFound.
 	Events(ctx context.Context, id string) ([]debate.Event, error)
+	// EventsSince returns the events of a debate's log whose Seq is greater than
+	// after, in Seq order: none (and no error) when the log has nothing newer, and
+	// ErrNotFound when there is no such debate. Live viewers poll it to follow a
+	// debate that another process is running without rereading the whole log.
+	EventsSince(ctx context.Context, id string, after int) ([]debate.Event, error)
 	// Get returns one debate's summary, or ErrNotFound.
 	Get(ctx context.Context, id string) (Summary, error)
 	// List returns summaries, newest first.

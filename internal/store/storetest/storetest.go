@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConflictOnDuplicate", testConflictOnDuplicate},
 		{"BatchIsAtomic", testBatchIsAtomic},
 		{"NotFound", testNotFound},
+		{"EventsSince", testEventsSince},
 		{"DeltasIgnored", testDeltasIgnored},
 		{"StatusTransitions", testStatusTransitions},
 		{"List", testList},
@@ -304,6 +305,58 @@ func testNotFound(t *testing.T, s store.Store) {
 	}
 	if got := ids(list); !cmp.Equal(got, []string{"d1"}) {
 		t.Errorf("List = %v, want [d1]", got)
+	}
+}
+
+func testEventsSince(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	log := []debate.Event{
+		started("d1", 0, "p", "m"),
+		note("d1", 2, 1, "two"),
+		turn("d1", 3, 2, "A", "three"),
+		note("d1", 4, 3, "four"),
+	}
+	mustAppend(t, s, log...)
+	mustAppend(t, s, started("d2", 5, "p", "m"), note("d2", 2, 6, "other"))
+
+	since := func(id string, after int) []debate.Event {
+		t.Helper()
+		got, err := s.EventsSince(ctx, id, after)
+		if err != nil {
+			t.Fatalf("EventsSince(%q, %d): %v", id, after, err)
+		}
+		return got
+	}
+	for _, c := range []struct {
+		after int
+		want  []debate.Event
+	}{
+		{-5, log}, {0, log}, {1, log[1:]}, {2, log[2:]}, {3, log[3:]},
+	} {
+		if diff := cmp.Diff(c.want, since("d1", c.after)); diff != "" {
+			t.Errorf("EventsSince(d1, %d) mismatch (-want +got):\n%s", c.after, diff)
+		}
+	}
+	// Nothing newer is an empty answer, not an error: the debate exists.
+	for _, after := range []int{4, 5, 1000} {
+		if got := since("d1", after); len(got) != 0 {
+			t.Errorf("EventsSince(d1, %d) = %d events, want none", after, len(got))
+		}
+	}
+	_, err := s.EventsSince(ctx, "nope", 0)
+	wantErr(t, "EventsSince(nope, 0)", err, store.ErrNotFound)
+	_, err = s.EventsSince(ctx, "nope", 3)
+	wantErr(t, "EventsSince(nope, 3)", err, store.ErrNotFound)
+	_, err = s.EventsSince(ctx, "", 0)
+	wantErr(t, "EventsSince of empty id", err, store.ErrNotFound)
+
+	// A follower sees what is appended after it last looked, and deltas never.
+	mustAppend(t, s, delta("d1", 4, 7, "tok"), note("d1", 5, 8, "five"))
+	if diff := cmp.Diff([]debate.Event{note("d1", 5, 8, "five")}, since("d1", 4)); diff != "" {
+		t.Errorf("EventsSince(d1, 4) after an append (-want +got):\n%s", diff)
+	}
+	if got := since("d2", 1); len(got) != 1 || got[0].Text != "other" {
+		t.Errorf("EventsSince(d2, 1) = %+v", got)
 	}
 }
 

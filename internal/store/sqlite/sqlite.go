@@ -176,15 +176,27 @@ func migrate(ctx context.Context, dsn string) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.Up(ctx)
-	if err != nil {
-		// Another process may have migrated the same new file at the same moment
-		// (goose has no lock for SQLite). If nothing is pending now, all is well.
+	// goose has no lock for SQLite: processes opening one new file at the same moment
+	// race to migrate it. The loser's read transaction cannot become a write one
+	// (SQLITE_BUSY at once, whatever busy_timeout says), so it tries again; once
+	// nothing is pending, someone has done the work and all is well.
+	for attempt := 1; ; attempt++ {
+		_, err = p.Up(ctx)
+		if err == nil {
+			return nil
+		}
 		if pending, perr := p.HasPending(ctx); perr == nil && !pending {
 			return nil
 		}
+		if attempt == 20 || !strings.Contains(err.Error(), "locked") && !strings.Contains(err.Error(), "busy") {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 25 * time.Millisecond):
+		}
 	}
-	return err
 }
 
 func (s *Store) prepare(ctx context.Context) error {

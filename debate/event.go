@@ -31,6 +31,19 @@ const (
 // Stored reports whether events of this kind belong in the durable log.
 func (k Kind) Stored() bool { return k != KindTurnDelta }
 
+// Urgent reports whether an event of this kind must be durable before the engine
+// goes on: losing it would mean paying for a model call again, or losing what the
+// user said. Other stored events (round and turn starts, retries, round ends) may be
+// written together with the next urgent one: if the process dies first, a resume
+// simply records them again. Stores batch on this to keep appends few.
+func (k Kind) Urgent() bool {
+	switch k {
+	case KindRoundStarted, KindTurnStarted, KindTurnRetrying, KindRoundCompleted, KindDebateResumed, KindTurnDelta:
+		return false
+	}
+	return true
+}
+
 // Event is one entry of a debate's append-only log. Exactly one of the payload
 // pointers is set, according to Kind (none for TurnStarted and RoundCompleted's
 // plain form). Seq numbers stored events from 1 without gaps; deltas carry the Seq of

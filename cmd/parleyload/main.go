@@ -53,6 +53,8 @@ func run(args []string, out io.Writer) error {
 	seats := fs.Int("seats", 3, "seats per debate")
 	latency := fs.Duration("latency", 200*time.Millisecond, "latency of every model call (before the first byte)")
 	modeName := fs.String("mode", "standard", "debate mode")
+	sees := fs.String("sees", "", "override what rounds after the first see: full, summary or budget")
+	window := fs.Int("context-window", 0, "each seat's context window in tokens (for -sees budget; 0: unknown, 32k assumed)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile here")
 	blockprofile := fs.String("blockprofile", "", "write a block profile here")
 	inProcess := fs.Bool("in-process", false, "models answer in-process after the latency, without HTTP (isolates parley's own cost from the HTTP stack's)")
@@ -85,6 +87,14 @@ func run(args []string, out io.Writer) error {
 	mode, ok := debate.BuiltinMode(*modeName)
 	if !ok {
 		return fmt.Errorf("unknown mode %q", *modeName)
+	}
+	if *sees != "" {
+		for i := 1; i < len(mode.Rounds); i++ {
+			mode.Rounds[i].Sees = *sees
+		}
+		if err := mode.Validate(); err != nil {
+			return err
+		}
 	}
 
 	srv := fakellm.New(fakellm.Options{DefaultLatency: *latency})
@@ -120,10 +130,12 @@ func run(args []string, out io.Writer) error {
 		if *inProcess {
 			m = sleeper(inproc, *latency)
 		}
-		panel = append(panel, debate.Participant{Seat: debate.Seat{Seat: string(rune('A' + i)), Model: "openai:" + name}, Model: m})
+		panel = append(panel, debate.Participant{Seat: debate.Seat{Seat: string(rune('A' + i)), Model: "openai:" + name, ContextWindow: *window}, Model: m})
 	}
 
 	results := make([]result, *n)
+	var tokensMu sync.Mutex
+	var tokensIn, tokensOut int
 	var wg sync.WaitGroup
 	var failures sync.Map
 	start := time.Now()
@@ -138,13 +150,26 @@ func run(args []string, out io.Writer) error {
 				Panel: panel,
 			}
 			t0 := time.Now()
+			var pending []debate.Event // as the CLI's sink: one commit per urgent event
 			rec, err := debate.Run(context.Background(), d, func(e debate.Event) error {
 				if !e.Kind.Stored() || *noStore {
 					return nil
 				}
-				return st.Append(context.Background(), e)
+				pending = append(pending, e)
+				if !e.Kind.Urgent() {
+					return nil
+				}
+				err := st.Append(context.Background(), pending...)
+				pending = pending[:0]
+				return err
 			})
 			results[i].wall = time.Since(t0)
+			if rec != nil {
+				tokensMu.Lock()
+				tokensIn += rec.Usage.InputTokens
+				tokensOut += rec.Usage.OutputTokens
+				tokensMu.Unlock()
+			}
 			if err == nil && rec.Status != debate.StatusCompleted {
 				err = errors.New(rec.Error + " " + rec.StoppedBecause)
 			}
@@ -211,6 +236,7 @@ func run(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "critical path:      %v (median debate)\n", median.Round(time.Millisecond))
 	fmt.Fprintf(out, "wall / critical:    %.3f (all debates together over the median critical path)\n", float64(wall)/float64(median))
 	fmt.Fprintf(out, "per-debate ratio:   p50 %.3f  p95 %.3f  max %.3f\n", ratios[len(ratios)/2], ratios[len(ratios)*95/100], ratios[len(ratios)-1])
+	fmt.Fprintf(out, "tokens per debate:  %d in, %d out\n", tokensIn / *n, tokensOut / *n)
 	fmt.Fprintf(out, "peak RSS:           %s\n", peakRSS())
 	if nfail > 0 {
 		return fmt.Errorf("%d debates failed", nfail)

@@ -53,9 +53,9 @@ func TestDiskFullStopsCleanlyAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	full := &fullDisk{Store: real}
-	// debate_started, round_started, 2 × (turn_started, turn_completed), round_completed,
-	// round_started, turn_started ×2, one turn_completed: then the disk is full.
-	full.left.Store(10)
+	// Three appends succeed: debate_started, then each round-1 answer (with the starts
+	// that waited for it); the first round-2 answer finds the disk full.
+	full.left.Store(3)
 	mode, _ := debate.BuiltinMode("standard")
 	d := debate.Debate{ID: debate.NewID(), Spec: debate.Spec{Problem: "Where do we start?", Mode: "standard", Seed: 1}, Mode: mode, Panel: panel}
 	err = execute(ctx, io, full, d, secretsOf(resolved), reportOptions{format: "json", quiet: true})

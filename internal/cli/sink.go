@@ -22,14 +22,21 @@ type sink struct {
 	progress func(debate.Event)
 	owner    store.Owner
 	claimed  bool
+	pending  []debate.Event // stored events waiting for the next urgent one
 }
 
 func (s *sink) emit(e debate.Event) error {
 	s.scrub(&e)
 	if e.Kind.Stored() {
-		// Appends outlive a Ctrl-C: the interruption itself must be recorded.
+		s.pending = append(s.pending, e)
+	}
+	if e.Kind.Stored() && e.Kind.Urgent() {
+		// Appends outlive a Ctrl-C: the interruption itself must be recorded. The
+		// events that could wait go in the same transaction: one commit, not four.
 		ctx := context.Background()
-		if err := s.store.Append(ctx, e); err != nil {
+		err := s.store.Append(ctx, s.pending...)
+		s.pending = s.pending[:0]
+		if err != nil {
 			return err
 		}
 		if !s.claimed && e.Kind == debate.KindDebateStarted {

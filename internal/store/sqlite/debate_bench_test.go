@@ -1,0 +1,64 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/provider"
+)
+
+// BenchmarkTurnWithSQLite is a turn's whole cost to parley: whole standard debates
+// (3 seats: 9 turns and the verdict) against instant in-process models, every event
+// appended to SQLite as the CLI does. Target: ≤ 200 µs of CPU per turn.
+func BenchmarkTurnWithSQLite(b *testing.B) {
+	st, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	body := strings.Repeat("We should profile the slow endpoints before changing anything. ", 30)
+	model := provider.Func(func(ctx context.Context, req provider.Request, onDelta func(string)) (provider.Response, error) {
+		text := body + "\n```json\n{\"position\": \"profile first\", \"confidence\": 80, \"changed\": false, \"converged\": false}\n```"
+		if strings.Contains(req.Prompt, "# VERDICT") {
+			text = "```json\n{\"recommendation\": \"profile first\", \"confidence\": 80}\n```"
+		}
+		return provider.Response{Text: text, Usage: provider.Usage{InputTokens: len(req.Prompt) / 4, OutputTokens: len(text) / 4}}, nil
+	})
+	mode, _ := debate.BuiltinMode("standard")
+	panel := []debate.Participant{
+		{Seat: debate.Seat{Seat: "A", Model: "fake:a"}, Model: model},
+		{Seat: debate.Seat{Seat: "B", Model: "fake:b"}, Model: model},
+		{Seat: debate.Seat{Seat: "C", Model: "fake:c"}, Model: model},
+	}
+	cpu0, _ := processCPU()
+	i := 0
+	for b.Loop() {
+		i++
+		d := debate.Debate{ID: fmt.Sprintf("bench-%d", i), Spec: debate.Spec{Problem: "Our Django API is slow. Where do we start?", Mode: "standard", Seed: int64(i)}, Mode: mode, Panel: panel}
+		var pending []debate.Event // as the CLI's sink: one commit per urgent event
+		rec, err := debate.Run(context.Background(), d, func(e debate.Event) error {
+			if !e.Kind.Stored() {
+				return nil
+			}
+			pending = append(pending, e)
+			if !e.Kind.Urgent() {
+				return nil
+			}
+			err := st.Append(context.Background(), pending...)
+			pending = pending[:0]
+			return err
+		})
+		if err != nil || rec.Status != debate.StatusCompleted {
+			b.Fatal(err)
+		}
+	}
+	cpu1, _ := processCPU()
+	cpu := cpu1 - cpu0
+	turns := float64(b.N * 10)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/turns/1000, "µs/turn")
+	b.ReportMetric(float64(cpu.Nanoseconds())/turns/1000, "cpu-µs/turn")
+}

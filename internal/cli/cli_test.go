@@ -58,6 +58,15 @@ func (h *harness) run(args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
+// runOut runs parley with stdout as a terminal or not.
+func (h *harness) runOut(tty bool, args ...string) result {
+	h.t.Helper()
+	var out, errb bytes.Buffer
+	io := cli.IO{In: strings.NewReader(""), Out: &out, Err: &errb, Env: func(k string) string { return h.env[k] }, OutTTY: tty}
+	code := cli.Main(context.Background(), args, io)
+	return result{code, out.String(), errb.String()}
+}
+
 // runTTY runs parley as if stdin were a terminal holding input.
 func (h *harness) runTTY(input string, args ...string) result {
 	h.t.Helper()

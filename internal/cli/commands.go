@@ -11,11 +11,14 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"charm.land/glamour/v2"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/tui"
 )
 
 func newResumeCmd(io IO) *cobra.Command {
@@ -209,7 +212,12 @@ func newShowCmd(io IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return render(io.Out, rec, f, transcript)
+			var buf bytes.Buffer
+			if err := render(&buf, rec, f, transcript); err != nil {
+				return err
+			}
+			_, err = io.Out.Write(forTerminal(io, buf.Bytes(), f))
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", "", "the SQLite database")
@@ -251,7 +259,7 @@ func writeReports(io IO, rec *debate.Record, ro reportOptions) error {
 	if err := render(&buf, rec, ro.format, ro.transcript); err != nil {
 		return err
 	}
-	if _, err := io.Out.Write(buf.Bytes()); err != nil {
+	if _, err := io.Out.Write(forTerminal(io, buf.Bytes(), ro.format)); err != nil {
 		return err
 	}
 	if ro.output != "" {
@@ -260,6 +268,35 @@ func writeReports(io IO, rec *debate.Record, ro reportOptions) error {
 		}
 	}
 	return nil
+}
+
+// forTerminal styles a Markdown report for a terminal on stdout (glamour), with every
+// control character of the models' text removed first: an answer must not be able to
+// drive the user's terminal. Anything else (a pipe, a file, NO_COLOR) gets the plain
+// Markdown unchanged.
+func forTerminal(io IO, report []byte, format string) []byte {
+	if format != "md" || !io.OutTTY || io.Env("NO_COLOR") != "" || io.Env("TERM") == "dumb" {
+		return report
+	}
+	width := 100
+	if f, ok := io.Out.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 20 {
+			width = min(w, 120)
+		}
+	}
+	style := io.Env("GLAMOUR_STYLE")
+	if style == "" {
+		style = "dark"
+	}
+	r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(width-2))
+	if err != nil {
+		return []byte(tui.Sanitize(string(report)))
+	}
+	out, err := r.Render(tui.Sanitize(string(report)))
+	if err != nil {
+		return []byte(tui.Sanitize(string(report)))
+	}
+	return []byte(out)
 }
 
 func newModesCmd(io IO) *cobra.Command {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley/internal/cli"
+	"github.com/parleyhq/parley/internal/fakellm"
 )
 
 func TestConfigInitPathShow(t *testing.T) {
@@ -49,5 +50,29 @@ func TestHelpHasExamplesAndCompletion(t *testing.T) {
 		if res.code != 0 || !strings.Contains(res.stdout, "parley") {
 			t.Errorf("completion %s: exit %d", shell, res.code)
 		}
+	}
+}
+
+// On a terminal, the Markdown report is styled, and a model's escape sequences are
+// stripped; in a pipe, or with NO_COLOR, it is the plain Markdown.
+func TestReportOnATerminal(t *testing.T) {
+	h := newHarness(t)
+	h.srv.Script("a", fakellm.Script{Replies: []fakellm.Reply{{Text: "evil \x1b]0;pwned\x07 title \x1b[2J\n```json\n{\"position\": \"p\", \"confidence\": 70}\n```"}}})
+	plain := h.run("q", "-m", "openai:a,openai:b", "--rounds", "1", "-q")
+	if plain.code != 0 || !strings.Contains(plain.stdout, "## Verdict") || strings.Contains(plain.stdout, "\x1b[") {
+		t.Fatalf("pipe: exit %d, styled or not Markdown:\n%s", plain.code, plain.stdout)
+	}
+	id := strings.Fields(strings.Split(plain.stdout, "parley debate `")[1])[0]
+	id = strings.TrimSuffix(id, "`")
+	tty := h.runOut(true, "show", id, "--transcript")
+	if tty.code != 0 || !strings.Contains(tty.stdout, "\x1b[") {
+		t.Fatalf("terminal: exit %d, not styled", tty.code)
+	}
+	if strings.Contains(tty.stdout, "\x1b]0;pwned") || strings.Contains(tty.stdout, "\x1b[2J") || strings.Contains(tty.stdout, "\x07") {
+		t.Error("a model's escape sequence reached the terminal")
+	}
+	h.env["NO_COLOR"] = "1"
+	if nc := h.runOut(true, "show", id); strings.Contains(nc.stdout, "\x1b[") {
+		t.Error("NO_COLOR still styled the report")
 	}
 }

@@ -63,3 +63,6 @@ func oneLine(s string) string {
 	}
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// Sanitize makes untrusted text safe to write to a terminal (see sanitize).
+func Sanitize(s string) string { return sanitize(s) }

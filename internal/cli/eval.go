@@ -371,13 +371,9 @@ func evalMembers(cfg *config.Config, io IO, refs []string) (map[string]eval.Memb
 	members := map[string]eval.Member{}
 	var resolved []models.Resolved
 	for _, s := range refs {
-		ref, err := cfg.ParseRef(s)
+		ref, res, err := resolveRef(cfg, r, s)
 		if err != nil {
-			return nil, nil, usageErr("parley models", "%v", err)
-		}
-		res, err := r.Resolve(ref)
-		if err != nil {
-			return nil, nil, usageErr("parley models", "%v", err)
+			return nil, nil, err
 		}
 		members[s] = eval.Member{
 			Seat:  debate.Seat{Model: ref.Raw, Persona: res.Persona, Temperature: res.Temperature, ContextWindow: res.ContextWindow},

@@ -367,13 +367,9 @@ func buildPanel(ctx context.Context, flag string, cfg *config.Config, io IO) ([]
 	var panel []debate.Participant
 	var resolved []models.Resolved
 	for i, s := range refs {
-		ref, err := cfg.ParseRef(s)
+		ref, res, err := resolveRef(cfg, r, s)
 		if err != nil {
-			return nil, nil, usageErr("parley models", "%v", err)
-		}
-		res, err := r.Resolve(ref)
-		if err != nil {
-			return nil, nil, usageErr("parley models", "%v", err)
+			return nil, nil, err
 		}
 		seat := debate.Seat{Seat: string(rune('A' + i)), Model: ref.Raw, Persona: res.Persona, Temperature: res.Temperature, ContextWindow: res.ContextWindow}
 		if count[s] > 1 {
@@ -384,6 +380,19 @@ func buildPanel(ctx context.Context, flag string, cfg *config.Config, io IO) ([]
 		resolved = append(resolved, res)
 	}
 	return panel, resolved, nil
+}
+
+// resolveRef parses and resolves one model ref; its errors are usage errors.
+func resolveRef(cfg *config.Config, r *models.Resolver, s string) (config.Ref, models.Resolved, error) {
+	ref, err := cfg.ParseRef(s)
+	if err != nil {
+		return config.Ref{}, models.Resolved{}, usageErr("parley models", "%v", err)
+	}
+	res, err := r.Resolve(ref)
+	if err != nil {
+		return config.Ref{}, models.Resolved{}, usageErr("parley models", "%v", err)
+	}
+	return ref, res, nil
 }
 
 func pricer(resolved []models.Resolved) func(debate.Seat, provider.Usage) float64 {

@@ -58,6 +58,13 @@ func HTML(w io.Writer, rec *debate.Record) error {
 	return err
 }
 
+// T translates one of the page's fixed labels into the report's language (see
+// lang.go); the template calls it as {{$.T "Label"}}.
+func (v htmlView) T(label string) string { return l(v.Rec, label) }
+
+// Lang is the page's language attribute.
+func (v htmlView) Lang() string { return Language(v.Rec) }
+
 // htmlView is what the template reads: the Record plus what is derived from it, so
 // the template holds layout and no logic beyond loops and conditions.
 type htmlView struct {

@@ -192,7 +192,7 @@ func TestHTMLIsAPageForPhonesAndDarkMode(t *testing.T) {
 		`<meta name="viewport" content="width=device-width, initial-scale=1">`,
 		`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'`,
 		`@media (prefers-color-scheme: dark)`,
-		`<html lang="en">`,
+		`<html lang="ko">`,
 		`<meta charset="utf-8">`,
 	} {
 		if !strings.Contains(page, want) {
@@ -210,7 +210,8 @@ func TestHTMLOrderAndContent(t *testing.T) {
 		`<section class="verdict" id="verdict">`,
 		"Profile the top endpoints first",
 		"Where the panel agreed", "Where it did not", "Dissent", "Risks", "Next steps",
-		`<section id="evidence">`, "Plain majority vote of the first, independent answers", "Changes of mind", "Cost of debating",
+		// The golden debate's problem is Korean, so the page's own labels are too.
+		`<section id="evidence">`, "첫 독립 답변의 단순 다수결", "입장 변경", "토론 비용",
 		`<section id="chart">`, `<svg viewBox=`,
 		`<section id="positions">`,
 		`<section id="failures">`, "rate_limited (429)", "after 3 attempt(s)",

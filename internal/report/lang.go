@@ -79,5 +79,17 @@ var catalogs = map[string]map[string]string{
 		"\n### Verdict — seat %s (%s) as chair\n\n%s\n":                  "\n### 결론 — 의장 좌석 %s (%s)\n\n%s\n",
 		"## What the panel was given\n\n":                                "## 패널에게 주어진 자료\n\n",
 		"The chair's questions before the debate, and your answers:\n\n": "토론 전 의장의 질문과 답변:\n\n",
+		// Labels of the HTML page.
+		"Verdict": "결론", "No verdict": "결론 없음", "Peer review": "동료 평가", "Vote": "투표",
+		"Did the debate change anything?":                       "토론이 결과를 바꾸었는가?",
+		"Plain majority vote of the first, independent answers": "첫 독립 답변의 단순 다수결",
+		"Changes of mind": "입장 변경", "Cost of debating": "토론 비용", "Confidence by round": "라운드별 신뢰도",
+		"Positions by round": "라운드별 입장", "Failed turns": "실패한 차례", "Your notes to the panel": "패널에게 남긴 메모",
+		"What the panel was given": "패널에게 주어진 자료", "Ledger": "장부", "Why it stopped": "종료 이유", "Transcript": "기록",
+		"Rank": "순위", "Seat": "좌석", "Model": "모델", "Points": "점수", "Ranked by": "평가자 수", "Answer": "답",
+		"Votes": "표", "Confidence-weighted": "신뢰도 가중", "Seats": "좌석", "Attached file": "첨부 파일", "Size": "크기",
+		"Read by the panel": "패널이 읽은 양", "Calls": "호출", "Failed": "실패", "Input tokens": "입력 토큰",
+		"Output tokens": "출력 토큰", "Cost": "비용", "Model time": "모델 시간", "Total": "합계", "Round": "라운드",
+		"Kind": "종류", "Answered": "답변", "Wall time": "소요 시간",
 	},
 }

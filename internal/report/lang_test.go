@@ -23,5 +23,14 @@ func TestReportFollowsTheProblemsLanguage(t *testing.T) {
 		if !strings.Contains(b.String(), heading) {
 			t.Errorf("%s report lacks %q", want, heading)
 		}
+		var h strings.Builder
+		if err := HTML(&h, rec); err != nil {
+			t.Fatal(err)
+		}
+		for _, part := range map[string][]string{"en": {`lang="en"`, "<h2>Verdict</h2>"}, "ko": {`lang="ko"`, "<h2>결론</h2>"}}[want] {
+			if !strings.Contains(h.String(), part) {
+				t.Errorf("%s HTML lacks %q", want, part)
+			}
+		}
 	}
 }

@@ -170,7 +170,8 @@ const HowToConfigure = `parley found no model to debate with. Configure at least
   • Ollama:      ollama serve  (parley looks at OLLAMA_HOST, default http://127.0.0.1:11434)
   • an agent CLI you are logged into on PATH: claude, codex or gemini
 Then run again, or name the panel yourself: parley -m openai:gpt-5,anthropic:claude-sonnet-4-5 "…"
-To try parley with scripted answers and no keys: go run ./cmd/fakellm, then follow what it prints.`
+To try parley with scripted answers and no keys (from the source tree):
+  go run ./cmd/fakellm -- go run ./cmd/parley -m openai:gpt-5,openai:claude-sonnet-4-5,openai:gemini-2.5-pro "…"`
 
 // pooled is the HTTP client every API model shares. Go's default transport keeps
 // only 2 idle connections per host, so many concurrent debates against one API

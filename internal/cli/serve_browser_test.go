@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -14,21 +13,9 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/parleyhq/parley/internal/browsertest"
 	"github.com/parleyhq/parley/internal/fakellm"
 )
-
-// chromiumPath is the browser the UI test drives; PARLEY_CHROMIUM overrides it.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("PARLEY_CHROMIUM")
-	if p == "" {
-		p = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("no Chromium at %s: install it (scripts/install-chromium.sh, or apt-get install chromium) or set PARLEY_CHROMIUM to run the web UI test", p)
-	}
-	return p
-}
 
 // browserLog collects what a page did wrong: console errors and warnings, log
 // entries at those levels, uncaught exceptions and dialogs (an alert is how an XSS
@@ -82,7 +69,7 @@ const hostile = "Beware: <script>alert(1)</script> and <img src=x onerror=alert(
 // it must show as text, create no element and open no dialog; and the console must
 // stay free of errors throughout.
 func TestWebUIInChromium(t *testing.T) {
-	bin := chromiumPath(t)
+	bin := browsertest.Find(t)
 	h := newHarness(t)
 	h.env["PARLEY_TOKEN"] = "ui-test-token-0123456789abcdef"
 	models := []string{"gpt-5", "gpt-5-mini", "gpt-4.1"}
@@ -100,40 +87,7 @@ func TestWebUIInChromium(t *testing.T) {
 	}
 	s := h.serve()
 
-	profile, err := os.MkdirTemp("", "parley-ui-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// Chromium's helpers may still write to the profile for a moment.
-		for range 50 {
-			if os.RemoveAll(profile) == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(bin),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
-	)
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(allocCtx)
-	defer cancelTab()
+	tab := browsertest.Tab(t, bin, 120*time.Second, 1280, 900)
 	plog := &browserLog{dialogs: make(chan struct{}, 1)}
 	if err := chromedp.Listen(tab, plog.listen); err != nil {
 		t.Fatalf("starting Chromium (%s): %v", bin, err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/parleyhq/parley/internal/browsertest"
 	"github.com/parleyhq/parley/internal/report"
 )
 
@@ -33,20 +33,6 @@ import (
 // it first) and skips, saying so, when none is. PARLEY_CHROMIUM names a binary
 // explicitly. With PARLEY_UPDATE_SCREENSHOT=1 it also saves docs/report-screenshot.png
 // and docs/report-screenshot-mobile.png.
-
-func findChromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("PARLEY_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "/usr/bin/chromium"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("no Chromium found: install it with scripts/install-chromium.sh (or set PARLEY_CHROMIUM) to run the browser check")
-	return ""
-}
 
 // pageLog collects what the page did: console messages, log entries, exceptions,
 // network requests and dialogs. Listen's callback runs on chromedp's event loop, so
@@ -89,7 +75,7 @@ func (l *pageLog) snapshot() (requests, problems []string) {
 }
 
 func TestHTMLInChromium(t *testing.T) {
-	bin := findChromium(t)
+	bin := browsertest.Find(t)
 	start := time.Now()
 
 	dir := t.TempDir()
@@ -103,43 +89,7 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	fileURL := "file://" + filepath.ToSlash(file)
 
-	// A fresh profile each run. Chromium's helper processes may still write to it
-	// for a moment after the browser exits, so its removal is retried.
-	profile, err := os.MkdirTemp("", "parley-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for range 50 {
-			if os.RemoveAll(profile) == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(bin),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1100, 900),
-	)
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(allocCtx)
-	defer cancelTab()
+	tab := browsertest.Tab(t, bin, 90*time.Second, 1100, 900, chromedp.Flag("hide-scrollbars", true))
 
 	var events pageLog
 	if err := chromedp.Listen(tab, events.listen); err != nil {

@@ -15,7 +15,7 @@ import (
 func baseline(first []TurnRecord, v *Verdict) *Baseline {
 	var ok []TurnRecord
 	for _, t := range first {
-		if t.OK() && (t.Position != "" || t.reply.Answer != "") {
+		if t.OK() && (t.Position != "" || t.Reply.Answer != "") {
 			ok = append(ok, t)
 		}
 	}
@@ -24,7 +24,7 @@ func baseline(first []TurnRecord, v *Verdict) *Baseline {
 	}
 	useAnswers := true
 	for _, t := range ok {
-		if t.reply.Answer == "" {
+		if t.Reply.Answer == "" {
 			useAnswers = false
 		}
 	}
@@ -32,7 +32,7 @@ func baseline(first []TurnRecord, v *Verdict) *Baseline {
 	same := func(a, b string) bool { return similarity(a, b) >= 0.5 }
 	method := "similarity"
 	if useAnswers {
-		key = func(t TurnRecord) string { return t.reply.Answer }
+		key = func(t TurnRecord) string { return t.Reply.Answer }
 		same = func(a, b string) bool { return NormalizeAnswer(a) == NormalizeAnswer(b) }
 		method = "answer"
 	}

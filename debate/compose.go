@@ -18,6 +18,7 @@ func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (string, bo
 	data := promptData{
 		Problem:   r.problem(st),
 		Context:   defang(r.spec.Context, nc),
+		Files:     r.files(nc),
 		Seat:      seat,
 		Persona:   p.Seat.Persona,
 		PanelSize: len(r.panel),
@@ -26,6 +27,7 @@ func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (string, bo
 		Nonce:     nc,
 		Notes:     notesBefore(st, n),
 	}
+	data.Contested = r.contestedBefore(st, n, nc)
 	truncated := false
 	if n > 1 {
 		prev := n - 1
@@ -113,13 +115,19 @@ func notesBefore(st *Record, n int) []string {
 
 // verdict asks the chair, then each next live seat in turn, for the verdict.
 func (r *run) verdict(ctx context.Context, st *Record) error {
-	last := len(st.Rounds)
+	// The latest round that has answers: a deadline may have cut the last one
+	// before any seat answered it.
+	last := lastAnswered(st).Number
+	if last == 0 {
+		last = len(st.Rounds)
+	}
 	for _, p := range r.chairOrder(st, last) {
 		seat := p.Seat.Seat
 		nc := nonce(r.spec.Seed, last+1, seat)
 		data := promptData{
 			Problem:     r.problem(st),
 			Context:     defang(r.spec.Context, nc),
+			Files:       r.files(nc),
 			Seat:        seat,
 			PanelSize:   len(r.panel),
 			Round:       last + 1,
@@ -160,8 +168,8 @@ func (r *run) verdict(ctx context.Context, st *Record) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if r.failed != nil {
-			return r.failed
+		if err := r.emitFailed(); err != nil {
+			return err
 		}
 		if ok {
 			return nil
@@ -189,27 +197,31 @@ func (r *run) chairOrder(st *Record, last int) []Participant {
 			}
 		}
 	}
-	var liveSeats, rest []Participant
+	var liveSeats, rest, out []Participant
 	for k := range r.panel {
 		p := r.panel[(start+k)%len(r.panel)]
-		if t, ok := st.Turn(last, p.Seat.Seat); ok && t.OK() {
+		switch t, ok := st.Turn(last, p.Seat.Seat); {
+		case ok && t.OK():
 			liveSeats = append(liveSeats, p)
-		} else {
+		case st.IsOut(p.Seat.Seat):
+			out = append(out, p) // it failed a round: the last to be asked
+		default:
 			rest = append(rest, p)
 		}
 	}
+	rest = append(rest, out...)
 	// Seats already tried as chair on an earlier run are not asked again.
 	tried := map[string]bool{}
 	for _, f := range st.ChairFailures {
 		tried[f.Seat] = true
 	}
-	var out []Participant
+	var order []Participant
 	for _, p := range append(liveSeats, rest...) {
 		if !tried[p.Seat.Seat] {
-			out = append(out, p)
+			order = append(order, p)
 		}
 	}
-	return out
+	return order
 }
 
 // readVerdict reads the chair's reply. A reply without a readable block still gives a

@@ -23,6 +23,7 @@ const (
 	StopQuorumLost  = "quorum_lost"
 	StopInterrupted = "interrupted"
 	StopNoVerdict   = "no_verdict"
+	StopDeadline    = "deadline" // --deadline passed: the verdict is from what was answered
 )
 
 // ErrInterrupted is returned by Run when its context was canceled; the log is left
@@ -50,11 +51,17 @@ type Debate struct {
 	Price func(seat Seat, u provider.Usage) float64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Redact, when set, is applied to every string of every event as the engine
+	// makes it (the CLI removes API keys with it): the engine's own record and every
+	// consumer see only the redacted text.
+	Redact func(string) string
 }
 
 // Emit receives every event in order. Stored kinds must be made durable before it
 // returns: an error stops the debate (the log stays resumable up to the last event
-// that was accepted). Emit is never called concurrently.
+// that was accepted). Emit is never called concurrently, and never with the engine's
+// lock held: a slow append does not stop other seats' calls and streams. Each event
+// is the consumer's own copy, free to change.
 type Emit func(Event) error
 
 // Run runs (or resumes) a debate to its verdict, emitting each event. It returns the
@@ -66,7 +73,12 @@ func Run(ctx context.Context, d Debate, emit Emit) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.run(ctx)
+	rec, err := r.run(ctx)
+	r.drainers.Wait() // nothing is emitted after Run returns
+	if rec != nil {
+		rec = r.final()
+	}
+	return rec, err
 }
 
 type run struct {
@@ -76,15 +88,35 @@ type run struct {
 	panel []Participant
 	now   func() time.Time
 
-	mu     sync.Mutex // serialises emit and the log
-	emit   Emit
-	seq    int
-	log    []Event
-	failed error // the first emit error; the debate stops on it
+	// ictx is the caller's context: its end is an interruption (nothing recorded,
+	// resumable). dctx is ictx bounded by the debate's deadline: its end cuts the
+	// rounds, and what was cut is recorded as failed.
+	ictx, dctx context.Context
+	// degraded, when set, is written into the verdict: why it rests on few seats.
+	degraded string
+
+	// mu guards what follows; it is never held while emit runs. Events are stamped
+	// and queued under it, and one drainer at a time hands them to emit in order and
+	// folds the accepted ones into fold.
+	mu       sync.Mutex
+	emit     Emit
+	seq      int
+	queue    []queued
+	draining bool
+	drainers sync.WaitGroup
+	fold     *folder
+	kinds    map[Kind]bool // the stored kinds accepted so far
+	failed   error         // the first emit error; the debate stops on it
+}
+
+// queued is an event waiting for emit; done, when set, gets emit's outcome.
+type queued struct {
+	e    Event
+	done chan error
 }
 
 func newRun(d Debate, emit Emit) (*run, error) {
-	r := &run{d: d, spec: d.Spec, mode: d.Mode, panel: d.Panel, emit: emit, now: d.Now}
+	r := &run{d: d, spec: d.Spec, mode: d.Mode, panel: d.Panel, emit: emit, now: d.Now, ictx: context.Background(), dctx: context.Background(), fold: newFolder(), kinds: map[Kind]bool{}}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -98,7 +130,9 @@ func newRun(d Debate, emit Emit) (*run, error) {
 			r.mode = *first.Started.Mode
 		}
 		r.d.ID = first.DebateID
-		r.log = append([]Event(nil), d.Log...)
+		for _, e := range d.Log {
+			r.accept(e)
+		}
 		r.seq = d.Log[len(d.Log)-1].Seq
 		// The panel's models come from the caller, the seats from the log.
 		byseat := map[string]provider.Model{}
@@ -145,6 +179,9 @@ func newRun(d Debate, emit Emit) (*run, error) {
 	if r.spec.RetryBase <= 0 {
 		r.spec.RetryBase = DefaultRetryBase
 	}
+	if r.spec.SeatDeadline <= 0 {
+		r.spec.SeatDeadline = 2 * r.spec.Timeout
+	}
 	return r, nil
 }
 
@@ -181,8 +218,23 @@ func (r *run) assignRoles() {
 	}
 }
 
-// record emits an event: stored kinds get the next Seq and join the log.
+// record emits an event and returns once emit has taken it: stored kinds get the
+// next Seq and join the record.
 func (r *run) record(e Event) error {
+	done := make(chan error, 1)
+	if err := r.enqueue(e, done); err != nil {
+		return err
+	}
+	return <-done
+}
+
+// recordAsync queues an event without waiting for emit: for what a seat's own turn
+// goes on without (its start, retries, streamed text), so that a slow durable
+// append of another seat's answer does not hold this seat's call or stream. Order
+// is kept; an emit failure still stops the debate at the next record.
+func (r *run) recordAsync(e Event) error { return r.enqueue(e, nil) }
+
+func (r *run) enqueue(e Event, done chan error) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.failed != nil {
@@ -191,32 +243,97 @@ func (r *run) record(e Event) error {
 	e.DebateID = r.d.ID
 	e.At = r.now().UTC()
 	if e.Kind.Stored() {
-		e.Seq = r.seq + 1
-	} else {
-		e.Seq = r.seq
+		r.seq++
 	}
-	if err := r.emit(e); err != nil {
-		r.failed = fmt.Errorf("recording %s: %w", e.Kind, err)
-		return r.failed
+	e.Seq = r.seq
+	if r.d.Redact != nil {
+		// A copy: the event may share memory with the engine's spec and mode, which
+		// redaction must not write into.
+		e = e.Redact(r.d.Redact)
 	}
-	if e.Kind.Stored() {
-		r.seq = e.Seq
-		if e.Turn != nil && e.Turn.Prompt != "" {
-			// The prompt is in the durable log; the engine's own copy does not need
-			// it, and with thousands of debates in one process it is most of the memory.
-			t := *e.Turn
-			t.Prompt = ""
-			e.Turn = &t
-		}
-		r.log = append(r.log, e)
+	r.queue = append(r.queue, queued{e: e, done: done})
+	if !r.draining {
+		r.draining = true
+		r.drainers.Add(1)
+		go r.drain()
 	}
 	return nil
 }
 
+// drain hands queued events to emit, in order, until the queue is empty.
+func (r *run) drain() {
+	defer r.drainers.Done()
+	for {
+		r.mu.Lock()
+		if len(r.queue) == 0 {
+			r.queue = nil
+			r.draining = false
+			r.mu.Unlock()
+			return
+		}
+		q := r.queue[0]
+		r.queue[0] = queued{}
+		r.queue = r.queue[1:]
+		err := r.failed
+		r.mu.Unlock()
+
+		if err == nil {
+			if eerr := r.emit(q.e.Clone()); eerr != nil {
+				err = fmt.Errorf("recording %s: %w", q.e.Kind, eerr)
+			}
+		}
+		r.mu.Lock()
+		if err != nil {
+			if r.failed == nil {
+				r.failed = err
+			}
+		} else {
+			r.accept(q.e)
+		}
+		r.mu.Unlock()
+		if q.done != nil {
+			q.done <- err
+		}
+	}
+}
+
+// accept folds a stored event into the engine's record (r.mu held, or before the
+// run starts).
+func (r *run) accept(e Event) {
+	if !e.Kind.Stored() {
+		return
+	}
+	if e.Turn != nil && e.Turn.Prompt != "" {
+		// The prompt is in the durable log; the engine's own copy does not need
+		// it, and with thousands of debates in one process it is most of the memory.
+		t := *e.Turn
+		t.Prompt = ""
+		e.Turn = &t
+	}
+	r.kinds[e.Kind] = true
+	r.fold.apply(e)
+}
+
+// state is the debate as recorded so far, the caller's own copy. It leaves out the
+// analysis only reports read (flips, baseline, warnings); Run's final Record has it.
 func (r *run) state() *Record {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return Replay(r.log)
+	return r.fold.snapshot(false)
+}
+
+// final is the complete Record, as Replay of the accepted log would give it.
+func (r *run) final() *Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fold.snapshot(true)
+}
+
+// emitFailed is the emit error that stopped the debate, if any.
+func (r *run) emitFailed() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
 }
 
 func (r *run) rounds() int {
@@ -246,7 +363,13 @@ func (r *run) roundDef(n int) RoundDef {
 }
 
 func (r *run) run(ctx context.Context) (*Record, error) {
-	resuming := len(r.log) > 0
+	r.ictx, r.dctx = ctx, ctx
+	if r.spec.Deadline > 0 {
+		var cancel context.CancelFunc
+		r.dctx, cancel = context.WithTimeout(ctx, r.spec.Deadline)
+		defer cancel()
+	}
+	resuming := r.seq > 0
 	if !resuming {
 		mode := r.mode
 		seats := make([]Seat, len(r.panel))
@@ -273,7 +396,23 @@ func (r *run) run(ctx context.Context) (*Record, error) {
 	}
 
 	stop := StopMaxRounds
+	status := StatusCompleted
 	total := r.rounds()
+	// short ends the rounds when fewer than Quorum seats answered round n: with no
+	// answer at all there is nothing to conclude from; with one, the verdict is
+	// written from it and says so.
+	short := func(st *Record, rr RoundRecord) (*Record, error, bool) {
+		if live(rr) >= Quorum {
+			return nil, nil, false
+		}
+		if countOK(st) == 0 {
+			rec, err := r.finish(ctx, StatusFailed, StopQuorumLost, fmt.Sprintf("no seat answered round %d", rr.Number))
+			return rec, err, true
+		}
+		status, stop = StatusDegraded, StopQuorumLost
+		r.degraded = degradedNote(st, r.panel)
+		return nil, nil, true
+	}
 	for n := 1; n <= total; n++ {
 		st := r.state()
 		if n <= len(st.Rounds) && st.Rounds[n-1].Completed {
@@ -282,10 +421,22 @@ func (r *run) run(ctx context.Context) (*Record, error) {
 				stop = StopConverged
 				break
 			}
-			if live(rr) < Quorum {
-				return r.finish(ctx, StatusFailed, StopQuorumLost, "")
+			if rec, err, ended := short(st, rr); ended {
+				if rec != nil || err != nil {
+					return rec, err
+				}
+				break
 			}
 			continue
+		}
+		if r.dctx.Err() != nil {
+			stop = StopDeadline
+			break
+		}
+		if active := len(r.panel) - len(st.Out); active < Quorum && !r.retryFailed() {
+			status, stop = StatusDegraded, StopQuorumLost
+			r.degraded = degradedNote(st, r.panel)
+			break
 		}
 		if r.overBudget(st, n) {
 			if n == 1 {
@@ -298,8 +449,19 @@ func (r *run) run(ctx context.Context) (*Record, error) {
 		if err != nil {
 			return r.interrupted(ctx, err)
 		}
-		if live(rr) < Quorum {
-			return r.finish(ctx, StatusFailed, StopQuorumLost, fmt.Sprintf("only %d of %d seats answered round %d", live(rr), len(r.panel), n))
+		if r.dctx.Err() != nil && ctx.Err() == nil {
+			stop = StopDeadline
+			if st := r.state(); live(rr) < Quorum && countOK(st) > 0 && live(lastAnswered(st)) < Quorum {
+				status = StatusDegraded
+				r.degraded = degradedNote(st, r.panel)
+			}
+			break
+		}
+		if rec, err, ended := short(r.state(), rr); ended {
+			if rec != nil || err != nil {
+				return rec, err
+			}
+			break
 		}
 		if rr.Converged {
 			stop = StopConverged
@@ -325,6 +487,9 @@ func (r *run) run(ctx context.Context) (*Record, error) {
 	st := r.state()
 	if st.Verdict == nil && r.mode.Verdict.Method == "tally" {
 		v := tallyVerdict(st)
+		if v != nil && r.degraded != "" {
+			v.Degraded = r.degraded
+		}
 		if err := r.record(Event{Kind: KindVerdictCompleted, Verdict: v}); err != nil {
 			return st, err
 		}
@@ -339,18 +504,49 @@ func (r *run) run(ctx context.Context) (*Record, error) {
 	if st.Verdict == nil {
 		return r.finish(ctx, StatusFailed, StopNoVerdict, "every chair failed to write a verdict")
 	}
-	return r.finish(ctx, StatusCompleted, stop, "")
+	return r.finish(ctx, status, stop, "")
+}
+
+// retryFailed: failed seats are asked again next round instead of marked out.
+func (r *run) retryFailed() bool { return r.spec.RetryFailedSeats || r.mode.RetryFailedSeats }
+
+// lastAnswered is the latest round with at least one answer (the zero round if none).
+func lastAnswered(st *Record) RoundRecord {
+	for i := len(st.Rounds) - 1; i >= 0; i-- {
+		if live(st.Rounds[i]) > 0 {
+			return st.Rounds[i]
+		}
+	}
+	return RoundRecord{}
+}
+
+// degradedNote says, for the verdict, that it rests on fewer seats than a debate
+// needs and which seats are missing.
+func degradedNote(st *Record, panel []Participant) string {
+	rr := lastAnswered(st)
+	var answered, missing []string
+	for _, p := range panel {
+		if t, ok := st.Turn(rr.Number, p.Seat.Seat); ok && t.OK() {
+			answered = append(answered, p.Seat.Seat)
+		} else {
+			missing = append(missing, p.Seat.Seat)
+		}
+	}
+	return fmt.Sprintf("only %d of %d seats (%s) answered round %d; %s did not, so this verdict rests on %s and not on a debate",
+		len(answered), len(panel), strings.Join(answered, ", "), rr.Number, strings.Join(missing, ", "), plural(len(answered), "one seat", "seats"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func (r *run) hasKind(k Kind) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, e := range r.log {
-		if e.Kind == k {
-			return true
-		}
-	}
-	return false
+	return r.kinds[k]
 }
 
 // unanimous: every live seat of the round holds the same position (by the same
@@ -362,7 +558,7 @@ func unanimous(rr RoundRecord) bool {
 		if !t.OK() {
 			continue
 		}
-		if t.Position == "" && t.reply.Answer == "" {
+		if t.Position == "" && t.Reply.Answer == "" {
 			return false
 		}
 		if first == nil {
@@ -370,8 +566,8 @@ func unanimous(rr RoundRecord) bool {
 			continue
 		}
 		same := similarity(first.Position, t.Position) >= 0.5
-		if first.reply.Answer != "" || t.reply.Answer != "" {
-			same = NormalizeAnswer(first.reply.Answer) == NormalizeAnswer(t.reply.Answer)
+		if first.Reply.Answer != "" || t.Reply.Answer != "" {
+			same = NormalizeAnswer(first.Reply.Answer) == NormalizeAnswer(t.Reply.Answer)
 		}
 		if !same {
 			return false
@@ -400,8 +596,8 @@ func (r *run) finish(ctx context.Context, status Status, reason, msg string) (*R
 // interrupted closes the log after a cancellation; an emit failure is passed on as is.
 func (r *run) interrupted(ctx context.Context, err error) (*Record, error) {
 	if ctx.Err() == nil || !errors.Is(err, context.Canceled) && !errors.Is(err, ErrInterrupted) {
-		if r.failed != nil {
-			return r.state(), r.failed
+		if err := r.emitFailed(); err != nil {
+			return r.state(), err
 		}
 		if !errors.Is(err, context.Canceled) {
 			return r.state(), err
@@ -433,6 +629,9 @@ func (r *run) round(ctx context.Context, n int) (RoundRecord, error) {
 		if t, ok := st.Turn(n, p.Seat.Seat); ok && t.OK() {
 			continue // paid for already: never call it again
 		}
+		if st.IsOut(p.Seat.Seat) && !r.retryFailed() {
+			continue // failed an earlier round: a hung seat must not hold every round
+		}
 		prompt, truncated, err := r.prompt(st, n, def, p)
 		if err != nil {
 			return RoundRecord{}, err
@@ -440,18 +639,34 @@ func (r *run) round(ctx context.Context, n int) (RoundRecord, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.turn(ctx, n, p, prompt, truncated, KindTurnCompleted, KindTurnFailed)
+			r.turn(r.dctx, n, p, prompt, truncated, KindTurnCompleted, KindTurnFailed)
 		}()
 	}
 	wg.Wait()
 	if ctx.Err() != nil {
 		return RoundRecord{}, ctx.Err()
 	}
-	if r.failed != nil {
-		return RoundRecord{}, r.failed
+	if err := r.emitFailed(); err != nil {
+		return RoundRecord{}, err
 	}
 	st = r.state()
 	rr := st.Rounds[n-1]
+	// A seat whose turn failed after its retries is out: the next rounds do not
+	// wait for it again. Not when the debate's own deadline cut it: that says
+	// nothing about the seat, and the rounds are over anyway.
+	if !r.retryFailed() && r.dctx.Err() == nil {
+		for _, t := range rr.Turns {
+			if t.OK() || st.IsOut(t.Seat) {
+				continue
+			}
+			why := fmt.Sprintf("round %d failed after %s (%s): %s", n, plural(t.Attempts, "1 attempt", "attempts"), time.Duration(t.LatencyMS)*time.Millisecond, t.Error)
+			if err := r.record(Event{Kind: KindSeatOut, Round: n, Seat: t.Seat, Text: why}); err != nil {
+				return RoundRecord{}, err
+			}
+		}
+		st = r.state()
+		rr = st.Rounds[n-1]
+	}
 	agreement := &Agreement{}
 	for _, t := range rr.Turns {
 		if t.OK() {
@@ -462,6 +677,9 @@ func (r *run) round(ctx context.Context, n int) (RoundRecord, error) {
 	}
 	agreement.Converged = def.Kind != RoundIndependent && def.Kind != RoundVote && r.mode.Converge != "never" &&
 		agreement.Live >= Quorum && n < r.rounds() && allConverged(rr)
+	if r.mode.Converge == ConvergeResolved {
+		agreement.Converged = r.resolvedAfter(n, rr, agreement.Live) // votefirst.go
+	}
 	if err := r.record(Event{Kind: KindRoundCompleted, Round: n, Agreement: agreement}); err != nil {
 		return RoundRecord{}, err
 	}
@@ -483,20 +701,20 @@ func allConverged(rr RoundRecord) bool {
 // nothing: the turn will be called again on resume.
 func (r *run) turn(ctx context.Context, n int, p Participant, prompt string, truncated bool, done, failed Kind) (Turn, bool) {
 	req := promptRequest(r, p, prompt)
-	if err := r.record(Event{Kind: KindTurnStarted, Round: n, Seat: p.Seat.Seat}); err != nil {
+	if err := r.recordAsync(Event{Kind: KindTurnStarted, Round: n, Seat: p.Seat.Seat}); err != nil {
 		return Turn{}, false
 	}
 	onDelta := func(s string) {
 		if s != "" {
-			_ = r.record(Event{Kind: KindTurnDelta, Round: n, Seat: p.Seat.Seat, Text: s})
+			_ = r.recordAsync(Event{Kind: KindTurnDelta, Round: n, Seat: p.Seat.Seat, Text: s})
 		}
 	}
 	start := time.Now()
 	resp, attempts, perr := r.call(ctx, n, p, req, onDelta)
 	latency := time.Since(start).Milliseconds()
 	if perr != nil {
-		if perr.Class == provider.ClassCanceled || ctx.Err() != nil {
-			return Turn{}, false
+		if r.ictx.Err() != nil || perr.Class == provider.ClassCanceled && ctx.Err() == nil {
+			return Turn{}, false // interrupted: the turn is called again on resume
 		}
 		t := Turn{ErrorClass: perr.Class, Error: perr.Error(), Attempts: attempts, LatencyMS: latency, Prompt: prompt, Truncated: truncated}
 		_ = r.record(Event{Kind: failed, Round: n, Seat: p.Seat.Seat, Turn: &t})
@@ -515,6 +733,9 @@ func (r *run) turn(ctx context.Context, n int, p Participant, prompt string, tru
 	ev := Event{Kind: done, Round: n, Seat: p.Seat.Seat, Turn: &t}
 	if done == KindVerdictCompleted {
 		ev.Verdict = r.readVerdict(resp.Text, p.Seat)
+		if ev.Verdict != nil && r.degraded != "" {
+			ev.Verdict.Degraded = r.degraded
+		}
 	}
 	if err := r.record(ev); err != nil {
 		return t, false
@@ -525,7 +746,7 @@ func (r *run) turn(ctx context.Context, n int, p Participant, prompt string, tru
 // promptRequest makes the request for one call of seat p: the system prompt that
 // tells the seat who it is, and the user prompt.
 func promptRequest(r *run, p Participant, prompt string) provider.Request {
-	sys, err := render("system", promptData{Seat: p.Seat.Seat, Persona: p.Seat.Persona, PanelSize: len(r.panel), Rounds: r.rounds()})
+	sys, err := render("system", promptData{Seat: p.Seat.Seat, Persona: p.Seat.Persona, Stance: p.Seat.Stance, PanelSize: len(r.panel), Rounds: r.rounds()})
 	if err != nil {
 		panic(err) // the system template is embedded and takes no user input
 	}
@@ -547,11 +768,17 @@ func (r *run) cost(s Seat, resp provider.Response) float64 {
 const maxRetryAfter = 2 * time.Minute
 
 // call makes one turn's model call: a timeout per attempt, and retries with jittered
-// exponential backoff for failures worth retrying, honouring Retry-After.
+// exponential backoff for failures worth retrying, honouring Retry-After. The whole
+// turn is bounded by the seat deadline, and a timeout is retried at most once: a
+// model that hung twice is not going to answer, and every retry of it would hold
+// the round (and with it every seat) for another timeout.
 func (r *run) call(ctx context.Context, n int, p Participant, req provider.Request, onDelta func(string)) (provider.Response, int, *provider.Error) {
 	jitter := rng(r.spec.Seed, "jitter", r.d.ID, fmt.Sprint(n), p.Seat.Seat, fmt.Sprint(time.Now().UnixNano()))
+	sctx, scancel := context.WithTimeout(ctx, r.spec.SeatDeadline)
+	defer scancel()
+	timeouts := 0
 	for attempt := 1; ; attempt++ {
-		actx, cancel := context.WithTimeout(ctx, r.spec.Timeout)
+		actx, cancel := context.WithTimeout(sctx, r.spec.Timeout)
 		resp, err := p.Model.Generate(actx, req, onDelta)
 		cancel()
 		if err == nil && strings.TrimSpace(resp.Text) == "" {
@@ -560,35 +787,60 @@ func (r *run) call(ctx context.Context, n int, p Participant, req provider.Reque
 		if err == nil {
 			return resp, attempt, nil
 		}
-		if ctx.Err() != nil {
-			return resp, attempt, &provider.Error{Class: provider.ClassCanceled, Message: "canceled", Err: ctx.Err()}
+		if r.ictx.Err() != nil {
+			return resp, attempt, &provider.Error{Class: provider.ClassCanceled, Message: "canceled", Err: r.ictx.Err()}
 		}
 		pe := provider.Classify(err)
 		if errors.Is(err, context.DeadlineExceeded) || pe.Class == provider.ClassCanceled {
-			// The attempt's own deadline passed (the parent context is still alive).
-			pe = &provider.Error{Class: provider.ClassTimeout, Message: fmt.Sprintf("no answer within %s", r.spec.Timeout), Err: err}
+			pe = &provider.Error{Class: provider.ClassTimeout, Message: r.cutMessage(ctx, sctx), Err: err}
 		}
-		if !pe.Retryable() || attempt >= r.spec.MaxAttempts {
+		if pe.Class == provider.ClassTimeout {
+			timeouts++
+		}
+		if !pe.Retryable() || attempt >= r.spec.MaxAttempts || timeouts >= 2 || sctx.Err() != nil {
 			return resp, attempt, pe
 		}
 		if pe.RetryAfter > maxRetryAfter {
 			return resp, attempt, &provider.Error{Class: pe.Class, Status: pe.Status, Message: fmt.Sprintf("%s; the provider asks to retry after %s, longer than parley waits", pe.Message, pe.RetryAfter), Err: pe}
 		}
 		wait := backoff(r.spec.RetryBase, attempt, jitter)
+		if pe.Class == provider.ClassTimeout {
+			// A timeout is no sign of load to back off from; its one retry goes at once,
+			// so the two attempts fit the default seat deadline of twice the timeout.
+			wait = 0
+		}
 		if pe.RetryAfter > wait {
 			wait = pe.RetryAfter
 		}
-		if err := r.record(Event{Kind: KindTurnRetrying, Round: n, Seat: p.Seat.Seat, Retry: &Retry{Attempt: attempt, Class: pe.Class, Error: pe.Error(), Wait: wait}}); err != nil {
+		if dl, ok := sctx.Deadline(); ok && time.Until(dl) < wait {
+			return resp, attempt, &provider.Error{Class: pe.Class, Status: pe.Status, Message: fmt.Sprintf("%s; no time left for a retry after %s within the seat deadline of %s", pe.Message, wait.Round(time.Millisecond), r.spec.SeatDeadline), Err: pe}
+		}
+		if err := r.recordAsync(Event{Kind: KindTurnRetrying, Round: n, Seat: p.Seat.Seat, Retry: &Retry{Attempt: attempt, Class: pe.Class, Error: pe.Error(), Wait: wait}}); err != nil {
 			return resp, attempt, provider.Classify(err)
 		}
 		t := time.NewTimer(wait)
 		select {
-		case <-ctx.Done():
+		case <-sctx.Done():
 			t.Stop()
-			return resp, attempt, &provider.Error{Class: provider.ClassCanceled, Message: "canceled", Err: ctx.Err()}
+			if r.ictx.Err() != nil {
+				return resp, attempt, &provider.Error{Class: provider.ClassCanceled, Message: "canceled", Err: r.ictx.Err()}
+			}
+			return resp, attempt, &provider.Error{Class: provider.ClassTimeout, Message: r.cutMessage(ctx, sctx), Err: sctx.Err()}
 		case <-t.C:
 		}
 	}
+}
+
+// cutMessage says which deadline ended an attempt: the debate's, the seat's, or the
+// call's own timeout.
+func (r *run) cutMessage(ctx, sctx context.Context) string {
+	switch {
+	case ctx.Err() != nil && r.spec.Deadline > 0:
+		return fmt.Sprintf("cut: the debate's deadline of %s passed", r.spec.Deadline)
+	case sctx.Err() != nil:
+		return fmt.Sprintf("cut at the seat deadline of %s", r.spec.SeatDeadline)
+	}
+	return fmt.Sprintf("no answer within %s", r.spec.Timeout)
 }
 
 // backoff is base·2^(attempt−1), capped at 30 s, with "equal jitter": half fixed,
@@ -614,7 +866,7 @@ func (r *run) overBudget(st *Record, n int) bool {
 	if k := countOK(st); k > 0 {
 		avgOut = st.Usage.OutputTokens / k
 	}
-	base := (len(st.Problem)+len(r.spec.Context))/4 + 500
+	base := provider.EstimateTokens(st.Problem+"\n"+r.spec.Context) + 500
 	// Each seat reads the problem plus every other seat's previous answer.
 	in := base
 	if n > 1 {

@@ -206,11 +206,17 @@ func TestFailingSeatDoesNotStopTheDebate(t *testing.T) {
 	if rec.Status != StatusCompleted || rec.Verdict == nil {
 		t.Fatalf("status %s", rec.Status)
 	}
-	for _, r := range rec.Rounds {
-		tc, _ := rec.Turn(r.Number, "C")
-		if tc.OK() || tc.ErrorClass != provider.ClassServer || tc.Attempts != DefaultMaxAttempts || !strings.Contains(tc.Error, "500") {
-			t.Errorf("round %d seat C: %+v", r.Number, tc)
+	// Round 1 tries C with every retry; then C is out and later rounds do not ask it.
+	if tc, _ := rec.Turn(1, "C"); tc.OK() || tc.ErrorClass != provider.ClassServer || tc.Attempts != DefaultMaxAttempts || !strings.Contains(tc.Error, "500") {
+		t.Errorf("round 1 seat C: %+v", tc)
+	}
+	for _, r := range rec.Rounds[1:] {
+		if tc, ok := rec.Turn(r.Number, "C"); ok {
+			t.Errorf("round %d asked seat C again after it was out: %+v", r.Number, tc)
 		}
+	}
+	if len(rec.Out) != 1 || rec.Out[0].Seat != "C" || rec.Out[0].Round != 1 || !strings.Contains(rec.Out[0].Reason, "500") {
+		t.Errorf("out: %+v", rec.Out)
 	}
 	if rec.Verdict.Confidence >= 90 {
 		t.Errorf("verdict confidence %d not lowered for the missing seat", rec.Verdict.Confidence)
@@ -282,11 +288,28 @@ func TestQuorumLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Status != StatusFailed || rec.StoppedBecause != StopQuorumLost || rec.Verdict != nil {
-		t.Fatalf("status %s stopped %s", rec.Status, rec.StoppedBecause)
+	// One seat left: the debate ends degraded, with a verdict from A that says so.
+	if rec.Status != StatusDegraded || rec.StoppedBecause != StopQuorumLost || rec.Verdict == nil {
+		t.Fatalf("status %s stopped %s verdict %v", rec.Status, rec.StoppedBecause, rec.Verdict)
+	}
+	if !strings.Contains(rec.Verdict.Degraded, "only 1 of 3 seats (A)") || !strings.Contains(rec.Verdict.Degraded, "B, C") {
+		t.Errorf("the verdict does not say it rests on one seat: %q", rec.Verdict.Degraded)
+	}
+	if len(rec.Rounds) != 1 {
+		t.Errorf("%d rounds ran with a single seat left, want 1", len(rec.Rounds))
 	}
 	if tb, _ := rec.Turn(1, "B"); tb.Attempts != 1 || tb.ErrorClass != provider.ClassAuth {
 		t.Errorf("a 401 must fail at once: %+v", tb)
+	}
+
+	// No seat at all: nothing to conclude from.
+	d = newDebate(t, map[string]provider.Model{"A": failing(400), "B": failing(401), "C": failing(400)}, nil)
+	rec, err = Run(context.Background(), d, (&collector{}).emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != StatusFailed || rec.StoppedBecause != StopQuorumLost || rec.Verdict != nil {
+		t.Fatalf("no seat answered: status %s stopped %s", rec.Status, rec.StoppedBecause)
 	}
 }
 

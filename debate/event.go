@@ -26,6 +26,10 @@ const (
 	KindVerdictCompleted Kind = "verdict_completed"
 	KindVerdictFailed    Kind = "verdict_failed"
 	KindDebateFinished   Kind = "debate_finished"
+	// KindSeatOut marks a seat out of the debate after its turn of round Round
+	// failed; Text is why. It is not asked again (unless the spec or mode says to
+	// retry failed seats), and a resume keeps it out.
+	KindSeatOut Kind = "seat_out"
 )
 
 // Stored reports whether events of this kind belong in the durable log.
@@ -80,12 +84,19 @@ type Started struct {
 
 // Seat is one participant as recorded in the log.
 type Seat struct {
-	Seat        string   `json:"seat"`
-	Model       string   `json:"model"`           // the model ref, e.g. "openai:gpt-5"
-	Label       string   `json:"label,omitempty"` // honest display name, e.g. "cli:claude#2"
-	Persona     string   `json:"persona,omitempty"`
-	Role        string   `json:"role,omitempty"` // the mode's role or stance, e.g. "skeptic", "against"
+	Seat    string `json:"seat"`
+	Model   string `json:"model"`           // the model ref, e.g. "openai:gpt-5"
+	Label   string `json:"label,omitempty"` // honest display name, e.g. "cli:claude#2"
+	Persona string `json:"persona,omitempty"`
+	Role    string `json:"role,omitempty"` // the mode's role or stance, e.g. "skeptic", "against"
+	// Stance is the caller's stance for this seat (MCP's "stances"): "for",
+	// "against", "neutral" or free text, rendered by prompts/stance.tmpl.
+	Stance      string   `json:"stance,omitempty"`
 	Temperature *float64 `json:"temperature,omitempty"`
+	// Settings are the seat's generation settings, in canonical form
+	// (provider.Settings.String: "max_tokens=16000&thinking=8000"), for reports
+	// and for keying a call cache.
+	Settings string `json:"settings,omitempty"`
 	// ContextWindow is the model's context in tokens (0: unknown), for the "budget"
 	// view of other answers.
 	ContextWindow int `json:"context_window,omitempty"`
@@ -143,4 +154,7 @@ const (
 	StatusCompleted   Status = "completed"
 	StatusFailed      Status = "failed"
 	StatusInterrupted Status = "interrupted"
+	// StatusDegraded: a verdict was written, but from fewer than Quorum seats; the
+	// verdict says so.
+	StatusDegraded Status = "degraded"
 )

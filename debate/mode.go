@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/parleyhq/parley/provider"
 )
 
 // A Mode is data: the rounds a debate runs, the prompt template of each, and how the
@@ -24,17 +26,25 @@ type Mode struct {
 	Verdict     VerdictDef `yaml:"verdict" json:"verdict"`
 	// Converge is the early-stop rule after a round that reads the others: "all"
 	// (the default) stops when every live seat says the panel has converged and none
-	// changed its position in that round; "never" always runs every round.
+	// changed its position in that round; "never" always runs every round;
+	// "resolved" (vote-first) stops when no claim is contested, see votefirst.go.
 	Converge string `yaml:"converge,omitempty" json:"converge,omitempty"`
 	// SkipIfUnanimous ends the debate after the independent round when every seat
 	// already holds the same position. Off by default: instant agreement between
 	// models that never read each other is weak evidence.
 	SkipIfUnanimous bool `yaml:"skip_if_unanimous,omitempty" json:"skip_if_unanimous,omitempty"`
+	// RetryFailedSeats asks a seat whose turn failed again in the next round (for
+	// panels of flaky local models) instead of marking it out of the debate.
+	RetryFailedSeats bool `yaml:"retry_failed_seats,omitempty" json:"retry_failed_seats,omitempty"`
 	// Roles are handed to the seats in order (cycling when there are more seats).
 	Roles []Role `yaml:"roles,omitempty" json:"roles,omitempty"`
 	// Chair picks the verdict's author: "" for the first seat, "role:NAME" for the
 	// first seat holding that role. --chair overrides it.
 	Chair string `yaml:"chair,omitempty" json:"chair,omitempty"`
+	// Settings are generation settings for every seat ({max_tokens: 16000}); a
+	// role's settings and a seat's own ref win over them. A key a seat's provider
+	// cannot take stops the run before any call (see docs/SETTINGS.md).
+	Settings provider.Settings `yaml:"settings,omitempty" json:"settings,omitzero"`
 }
 
 // Role is a part a seat plays: a persona, a stance, a temperature.
@@ -42,6 +52,26 @@ type Role struct {
 	Name        string   `yaml:"name" json:"name"`
 	Persona     string   `yaml:"persona" json:"persona"`
 	Temperature *float64 `yaml:"temperature,omitempty" json:"temperature,omitempty"`
+	// Settings are the generation settings of the seat that holds the role.
+	Settings provider.Settings `yaml:"settings,omitempty" json:"settings,omitzero"`
+}
+
+// SeatSettings are what the mode asks of the seat at index i (0 for A): its
+// mode-wide settings, and the settings of the role the seat holds (temperature
+// included), with that role's name. Roles cycle over the seats as the engine
+// hands them out (assignRoles), so a panel is checked with the settings its
+// seats will really have.
+func (m Mode) SeatSettings(i int) (all, role provider.Settings, roleName string) {
+	if len(m.Roles) == 0 {
+		return m.Settings, provider.Settings{}, ""
+	}
+	r := m.Roles[i%len(m.Roles)]
+	role = r.Settings
+	if r.Temperature != nil && role.Temperature == nil {
+		t := *r.Temperature
+		role.Temperature = &t
+	}
+	return m.Settings, role, r.Name
 }
 
 // RoundDef is one round of a mode.
@@ -168,14 +198,23 @@ func (m Mode) Validate() error {
 			return fmt.Errorf("mode %q: a review round needs answers to review before it", m.Name)
 		}
 	}
+	if err := m.Settings.Validate(); err != nil {
+		return fmt.Errorf("mode %q settings: %w", m.Name, err)
+	}
 	switch m.Converge {
-	case "", "all", "never":
+	case "", "all", "never", ConvergeResolved:
 	default:
-		return fmt.Errorf("mode %q: converge %q is not all or never", m.Name, m.Converge)
+		return fmt.Errorf("mode %q: converge %q is not all, never or resolved", m.Name, m.Converge)
 	}
 	for i, r := range m.Roles {
 		if r.Name == "" || r.Persona == "" {
 			return fmt.Errorf("mode %q, role %d: a role needs a name and a persona", m.Name, i+1)
+		}
+		if r.Temperature != nil && r.Settings.Temperature != nil {
+			return fmt.Errorf("mode %q, role %q: temperature is given twice (on the role and in its settings); keep one", m.Name, r.Name)
+		}
+		if err := r.Settings.Validate(); err != nil {
+			return fmt.Errorf("mode %q, role %q settings: %w", m.Name, r.Name, err)
 		}
 	}
 	if c, ok := strings.CutPrefix(m.Chair, "role:"); ok {

@@ -73,8 +73,12 @@ func TestEveryModeRunsItsRounds(t *testing.T) {
 	for _, m := range BuiltinModes() {
 		t.Run(m.Name, func(t *testing.T) {
 			rec, _ := runMode(t, m.Name, []string{"A", "B", "C"}, nil)
-			if len(rec.Rounds) != len(m.Rounds) {
-				t.Fatalf("%d rounds, the mode defines %d", len(rec.Rounds), len(m.Rounds))
+			want := len(m.Rounds)
+			if m.Converge == ConvergeResolved {
+				want = 1 // every seat answers "profile first": nothing is contested (votefirst_test.go)
+			}
+			if len(rec.Rounds) != want {
+				t.Fatalf("%d rounds, want %d", len(rec.Rounds), want)
 			}
 			for i, r := range rec.Rounds {
 				if r.Kind != m.Rounds[i].Kind {

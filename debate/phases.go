@@ -41,7 +41,7 @@ func (r *run) clarify(ctx context.Context) error {
 	}
 	p := order[0]
 	nc := nonce(r.spec.Seed, 0, p.Seat.Seat)
-	prompt, err := render("clarify", promptData{Problem: r.spec.Problem, Context: defang(r.spec.Context, nc), Nonce: nc, Seat: p.Seat.Seat})
+	prompt, err := render("clarify", promptData{Problem: r.spec.Problem, Context: defang(r.spec.Context, nc), Files: r.files(nc), Nonce: nc, Seat: p.Seat.Seat})
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,8 @@ type promptData struct {
 	Context     string
 	Seat        string
 	Persona     string
+	Stance      string
+	Files       []File // defanged copies of Spec.Files
 	PanelSize   int
 	Round       int
 	Rounds      int
@@ -47,6 +49,8 @@ type promptData struct {
 	History     []seatHistory // verdict only
 	Ranking     []RankEntry   // verdict of a peer-review mode
 	Summary     *quote        // the chair's summary of the previous round, when the round sees a summary
+
+	Contested []ContestedClaim // vote-first: what the previous round left contested
 }
 
 type seatHistory struct {
@@ -60,6 +64,19 @@ func render(name string, data promptData) (string, error) {
 		return "", fmt.Errorf("prompt template %s: %w", name, err)
 	}
 	return strings.TrimSpace(b.String()) + "\n", nil
+}
+
+// files are the spec's files as one prompt quotes them, defanged for its nonce.
+func (r *run) files(nc string) []File {
+	if len(r.spec.Files) == 0 {
+		return nil
+	}
+	out := make([]File, len(r.spec.Files))
+	for i, f := range r.spec.Files {
+		f.Path, f.Text = defang(f.Path, nc), defang(f.Text, nc)
+		out[i] = f
+	}
+	return out
 }
 
 // rng returns a generator that depends only on the debate's seed and the given

@@ -27,16 +27,20 @@ type Record struct {
 	DurationMS     int64         `json:"duration_ms"`
 
 	// Beyond the CONTRACT's stable keys.
-	CreatedAt     time.Time    `json:"created_at"`
-	Context       string       `json:"context,omitempty"`
-	Attachments   []Attachment `json:"attachments,omitempty"`
+	CreatedAt   time.Time    `json:"created_at"`
+	Context     string       `json:"context,omitempty"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// Files are the files an MCP caller named, with the text the panel read.
+	Files         []File       `json:"files,omitempty"`
 	Notes         []Note       `json:"notes,omitempty"`
 	Warnings      []string     `json:"warnings,omitempty"`
 	ChairFailures []TurnRecord `json:"chair_failures,omitempty"`
 	VerdictTurn   *TurnRecord  `json:"verdict_turn,omitempty"`
 	Ledger        []LedgerRow  `json:"ledger"`
-	Error         string       `json:"error,omitempty"`
-	Resumed       int          `json:"resumed,omitempty"` // how many times a process took it up again
+	// Out lists the seats marked out of the debate, in the order they went out.
+	Out     []SeatOut `json:"out,omitempty"`
+	Error   string    `json:"error,omitempty"`
+	Resumed int       `json:"resumed,omitempty"` // how many times a process took it up again
 	// Ranking is the peer review's Borda count (modes with a review round).
 	Ranking []RankEntry `json:"ranking,omitempty"`
 	// Tally counts the short answers of a vote round.
@@ -50,6 +54,29 @@ type Record struct {
 	SummaryFailures []TurnRecord       `json:"summary_failures,omitempty"`
 	ModeDef         *Mode              `json:"-"`
 	spec            Spec
+
+	// FlipMatrix classifies every answer change (conformity or argued) and gives each
+	// round's marginal cost and change; see AnalyseFlips.
+	FlipMatrix *FlipMatrix `json:"flip_matrix,omitempty"`
+}
+
+// SeatOut is a seat marked out of the debate: after which round, when and why.
+type SeatOut struct {
+	Seat   string    `json:"seat"`
+	Model  string    `json:"model"`
+	Round  int       `json:"round"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
+}
+
+// IsOut reports whether seat was marked out.
+func (rec *Record) IsOut(seat string) bool {
+	for _, o := range rec.Out {
+		if o.Seat == seat {
+			return true
+		}
+	}
+	return false
 }
 
 // RoundRecord is one round and its turns, in seat order.
@@ -83,7 +110,10 @@ type TurnRecord struct {
 	Attempts   int            `json:"attempts"`
 	Truncated  bool           `json:"truncated,omitempty"`
 	Prompt     string         `json:"-"`
-	reply      Reply
+	// Reply is the parsed reply, as the engine read it once; reports and eval read it
+	// here rather than parse Text again. Not in the JSON result: its facts are
+	// already there as position, confidence and the rest.
+	Reply Reply `json:"-"`
 }
 
 // OK reports whether the turn produced an answer.
@@ -136,104 +166,159 @@ type LedgerRow struct {
 // Replay folds an event log into a Record. It accepts any prefix of a log, so it
 // describes running and crashed debates too.
 func Replay(events []Event) *Record {
-	rec := &Record{Status: StatusRunning, Flips: []Flip{}, Rounds: []RoundRecord{}}
-	var segStart, last time.Time
-	var active time.Duration
-	closeSegment := func() {
-		if !segStart.IsZero() && last.After(segStart) {
-			active += last.Sub(segStart)
-		}
-		segStart = time.Time{}
-	}
+	f := newFolder()
 	for _, e := range events {
-		if !e.Kind.Stored() {
-			continue
-		}
-		switch e.Kind {
-		case KindDebateStarted:
-			rec.ID = e.DebateID
-			rec.CreatedAt = e.At
-			segStart = e.At
-			if s := e.Started; s != nil {
-				rec.spec = s.Spec
-				rec.Problem = s.Spec.Problem
-				rec.Context = s.Spec.Context
-				rec.Attachments = s.Spec.Attachments
-				rec.Mode = s.Spec.Mode
-				rec.Panel = append([]Seat(nil), s.Panel...)
-				if s.Mode != nil {
-					m := *s.Mode
-					rec.ModeDef = &m
-				}
-			}
-		case KindDebateResumed:
-			closeSegment()
-			segStart = e.At
-			rec.Resumed++
-			rec.Status = StatusRunning
-			rec.StoppedBecause = ""
-			rec.Error = ""
-		case KindRoundStarted:
-			r := rec.round(e.Round)
-			r.Kind = e.RoundKind
-			if r.started.IsZero() {
-				r.started = e.At
-			}
-		case KindTurnCompleted, KindTurnFailed:
-			rec.round(e.Round).setTurn(rec.turnFrom(e))
-		case KindRoundCompleted:
-			r := rec.round(e.Round)
-			r.Completed = true
-			if e.Agreement != nil {
-				r.Converged = e.Agreement.Converged
-			}
-			if !r.started.IsZero() {
-				r.DurationMS = e.At.Sub(r.started).Milliseconds()
-			}
-		case KindUserNote:
-			rec.Notes = append(rec.Notes, Note{AfterRound: e.Round, Text: e.Text})
-		case KindVerdictFailed:
-			rec.ChairFailures = append(rec.ChairFailures, rec.turnFrom(e))
-		case KindClarified:
-			rec.Clarification = e.Clarification
-			if e.Turn != nil {
-				t := rec.turnFrom(e)
-				if e.Turn.Error != "" {
-					t.Status = "failed"
-				}
-				rec.ClarifyTurn = &t
-			}
-		case KindSummaryCompleted:
-			if rec.Summaries == nil {
-				rec.Summaries = map[int]TurnRecord{}
-			}
-			t := rec.turnFrom(e)
-			t.Round = e.Round
-			rec.Summaries[e.Round] = t
-		case KindSummaryFailed:
-			t := rec.turnFrom(e)
-			t.Round = e.Round
-			rec.SummaryFailures = append(rec.SummaryFailures, t)
-		case KindVerdictCompleted:
-			if e.Verdict != nil {
-				v := *e.Verdict
-				rec.Verdict = &v
-			}
-			t := rec.turnFrom(e)
-			rec.VerdictTurn = &t
-		case KindDebateFinished:
-			if f := e.Finished; f != nil {
-				rec.Status = f.Status
-				rec.StoppedBecause = f.StoppedBecause
-				rec.Error = f.Error
-			}
-		}
-		last = e.At
+		f.apply(e)
 	}
-	closeSegment()
+	return f.snapshot(true)
+}
+
+// folder folds a log one event at a time, so that the engine, which needs the
+// debate's state after every step, pays for each event once rather than replaying
+// the whole log on every step (which made a long debate quadratic).
+type folder struct {
+	rec            *Record
+	segStart, last time.Time
+	active         time.Duration
+}
+
+func newFolder() *folder {
+	return &folder{rec: &Record{Status: StatusRunning, Flips: []Flip{}, Rounds: []RoundRecord{}}}
+}
+
+func (f *folder) closeSegment() {
+	if !f.segStart.IsZero() && f.last.After(f.segStart) {
+		f.active += f.last.Sub(f.segStart)
+	}
+	f.segStart = time.Time{}
+}
+
+// apply folds one event into the record.
+func (f *folder) apply(e Event) {
+	if !e.Kind.Stored() {
+		return
+	}
+	switch e.Kind {
+	case KindDebateStarted:
+		f.rec.ID = e.DebateID
+		f.rec.CreatedAt = e.At
+		f.segStart = e.At
+		if s := e.Started; s != nil {
+			f.rec.spec = s.Spec
+			f.rec.Problem = s.Spec.Problem
+			f.rec.Context = s.Spec.Context
+			f.rec.Attachments = s.Spec.Attachments
+			f.rec.Files = s.Spec.Files
+			f.rec.Mode = s.Spec.Mode
+			f.rec.Panel = append([]Seat(nil), s.Panel...)
+			if s.Mode != nil {
+				m := *s.Mode
+				f.rec.ModeDef = &m
+			}
+		}
+	case KindDebateResumed:
+		f.closeSegment()
+		f.segStart = e.At
+		f.rec.Resumed++
+		f.rec.Status = StatusRunning
+		f.rec.StoppedBecause = ""
+		f.rec.Error = ""
+	case KindRoundStarted:
+		r := f.rec.round(e.Round)
+		r.Kind = e.RoundKind
+		if r.started.IsZero() {
+			r.started = e.At
+		}
+	case KindTurnCompleted, KindTurnFailed:
+		f.rec.round(e.Round).setTurn(f.rec.turnFrom(e))
+	case KindRoundCompleted:
+		r := f.rec.round(e.Round)
+		r.Completed = true
+		if e.Agreement != nil {
+			r.Converged = e.Agreement.Converged
+		}
+		if !r.started.IsZero() {
+			r.DurationMS = e.At.Sub(r.started).Milliseconds()
+		}
+	case KindSeatOut:
+		if !f.rec.IsOut(e.Seat) {
+			f.rec.Out = append(f.rec.Out, SeatOut{Seat: e.Seat, Model: f.rec.modelOf(e.Seat), Round: e.Round, At: e.At, Reason: e.Text})
+		}
+	case KindUserNote:
+		f.rec.Notes = append(f.rec.Notes, Note{AfterRound: e.Round, Text: e.Text})
+	case KindVerdictFailed:
+		f.rec.ChairFailures = append(f.rec.ChairFailures, f.rec.turnFrom(e))
+	case KindClarified:
+		f.rec.Clarification = e.Clarification
+		if e.Turn != nil {
+			t := f.rec.turnFrom(e)
+			if e.Turn.Error != "" {
+				t.Status = "failed"
+			}
+			f.rec.ClarifyTurn = &t
+		}
+	case KindSummaryCompleted:
+		if f.rec.Summaries == nil {
+			f.rec.Summaries = map[int]TurnRecord{}
+		}
+		t := f.rec.turnFrom(e)
+		t.Round = e.Round
+		f.rec.Summaries[e.Round] = t
+	case KindSummaryFailed:
+		t := f.rec.turnFrom(e)
+		t.Round = e.Round
+		f.rec.SummaryFailures = append(f.rec.SummaryFailures, t)
+	case KindVerdictCompleted:
+		if e.Verdict != nil {
+			v := *e.Verdict
+			f.rec.Verdict = &v
+		}
+		t := f.rec.turnFrom(e)
+		f.rec.VerdictTurn = &t
+	case KindDebateFinished:
+		if fin := e.Finished; fin != nil {
+			f.rec.Status = fin.Status
+			f.rec.StoppedBecause = fin.StoppedBecause
+			f.rec.Error = fin.Error
+		}
+	}
+	f.last = e.At
+}
+
+// snapshot returns the record as folded so far, sharing nothing the folder will
+// change later. full adds the analysis the engine's own decisions never read (flips,
+// the baseline, the flip matrix, warnings): only reports need it, and it is most of
+// the cost of a snapshot.
+func (f *folder) snapshot(full bool) *Record {
+	rec := *f.rec
+	rec.Rounds = make([]RoundRecord, len(f.rec.Rounds))
+	for i, r := range f.rec.Rounds {
+		r.Turns = append([]TurnRecord(nil), r.Turns...)
+		if r.Turns == nil {
+			r.Turns = []TurnRecord{}
+		}
+		rec.Rounds[i] = r
+	}
+	// Append-only in the folder: capping them is enough to keep a caller's append
+	// from writing into the folder's spare capacity.
+	rec.Out = rec.Out[:len(rec.Out):len(rec.Out)]
+	rec.Notes = rec.Notes[:len(rec.Notes):len(rec.Notes)]
+	rec.ChairFailures = rec.ChairFailures[:len(rec.ChairFailures):len(rec.ChairFailures)]
+	rec.SummaryFailures = rec.SummaryFailures[:len(rec.SummaryFailures):len(rec.SummaryFailures)]
+	if f.rec.Summaries != nil {
+		rec.Summaries = make(map[int]TurnRecord, len(f.rec.Summaries))
+		for k, v := range f.rec.Summaries {
+			rec.Summaries[k] = v
+		}
+	}
+	active := f.active
+	if !f.segStart.IsZero() && f.last.After(f.segStart) {
+		active += f.last.Sub(f.segStart)
+	}
 	rec.DurationMS = active.Milliseconds()
-	rec.derive()
-	return rec
+	rec.Flips = []Flip{}
+	rec.derive(full)
+	return &rec
 }
 
 func (rec *Record) round(n int) *RoundRecord {
@@ -286,7 +371,7 @@ func (rec *Record) turnFrom(e Event) TurnRecord {
 	}
 	if x := e.Turn; x != nil {
 		t.Text = x.Text
-		t.reply = x.Reply
+		t.Reply = x.Reply
 		t.Position = x.Reply.Position
 		t.Confidence = x.Reply.Confidence
 		t.Changed = x.Reply.Changed
@@ -304,9 +389,9 @@ func (rec *Record) turnFrom(e Event) TurnRecord {
 	return t
 }
 
-// derive computes what follows from the turns: totals, the ledger, flips, the
-// baseline and warnings.
-func (rec *Record) derive() {
+// derive computes what follows from the turns: totals, the ledger, the ranking and
+// the tally, and with full also flips, the baseline, the flip matrix and warnings.
+func (rec *Record) derive(full bool) {
 	ledger := map[string]*LedgerRow{}
 	for _, s := range rec.Panel {
 		ledger[s.Seat] = &LedgerRow{Seat: s.Seat, Model: rec.modelOf(s.Seat)}
@@ -355,6 +440,41 @@ func (rec *Record) derive() {
 		rec.Usage.CostUSD += row.CostUSD
 	}
 
+	rec.Ranking, rec.Tally = nil, nil
+	for _, r := range rec.Rounds {
+		switch r.Kind {
+		case RoundReview:
+			var cands []string
+			ballots := map[string][]string{}
+			for _, s := range rec.Panel {
+				if t, ok := rec.Turn(r.Number-1, s.Seat); ok && t.OK() {
+					cands = append(cands, s.Seat)
+				}
+			}
+			for _, t := range r.Turns {
+				if t.OK() && len(t.Reply.Ranking) > 0 {
+					ballots[t.Seat] = t.Reply.Ranking
+				}
+			}
+			rec.Ranking = Borda(cands, ballots)
+			for i := range rec.Ranking {
+				rec.Ranking[i].Model = rec.modelOf(rec.Ranking[i].Seat)
+			}
+		case RoundVote:
+			var votes []Vote
+			for _, t := range r.Turns {
+				if t.OK() {
+					votes = append(votes, Vote{Seat: t.Seat, Answer: t.Reply.Answer, Confidence: t.Confidence})
+				}
+			}
+			tally := CountVotes(votes)
+			rec.Tally = &tally
+		}
+	}
+
+	if !full {
+		return
+	}
 	// Flips: a seat that says its position changed since its previous answer.
 	for i := 1; i < len(rec.Rounds); i++ {
 		for _, t := range rec.Rounds[i].Turns {
@@ -368,39 +488,8 @@ func (rec *Record) derive() {
 
 	if len(rec.Rounds) > 0 {
 		rec.Baseline = baseline(rec.Rounds[0].Turns, rec.Verdict)
+		rec.FlipMatrix = AnalyseFlips(rec)
 	}
-	rec.Ranking, rec.Tally = nil, nil
-	for _, r := range rec.Rounds {
-		switch r.Kind {
-		case RoundReview:
-			var cands []string
-			ballots := map[string][]string{}
-			for _, s := range rec.Panel {
-				if t, ok := rec.Turn(r.Number-1, s.Seat); ok && t.OK() {
-					cands = append(cands, s.Seat)
-				}
-			}
-			for _, t := range r.Turns {
-				if t.OK() && len(t.reply.Ranking) > 0 {
-					ballots[t.Seat] = t.reply.Ranking
-				}
-			}
-			rec.Ranking = Borda(cands, ballots)
-			for i := range rec.Ranking {
-				rec.Ranking[i].Model = rec.modelOf(rec.Ranking[i].Seat)
-			}
-		case RoundVote:
-			var votes []Vote
-			for _, t := range r.Turns {
-				if t.OK() {
-					votes = append(votes, Vote{Seat: t.Seat, Answer: t.reply.Answer, Confidence: t.Confidence})
-				}
-			}
-			tally := CountVotes(votes)
-			rec.Tally = &tally
-		}
-	}
-
 	rec.Warnings = nil
 	models := map[string][]string{}
 	for _, s := range rec.Panel {
@@ -410,6 +499,13 @@ func (rec *Record) derive() {
 		if seats := models[s.Model]; len(seats) > 1 && seats[0] == s.Seat {
 			rec.Warnings = append(rec.Warnings, "one model fills several seats ("+s.Model+" in seats "+strings.Join(seats, ", ")+"): the panel is not diverse, and agreement among copies of one model is weak evidence")
 		}
+	}
+	var refs []string
+	for _, s := range rec.Panel {
+		refs = append(refs, s.Model)
+	}
+	if w := OneFamilyWarning(refs); w != "" {
+		rec.Warnings = append(rec.Warnings, w)
 	}
 	if n := len(rec.Rounds); n > 0 {
 		var dropped []string

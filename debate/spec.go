@@ -15,7 +15,12 @@ type Spec struct {
 	Context string `json:"context,omitempty"`
 	// Attachments describe the files whose text is in Context, for the report.
 	Attachments []Attachment `json:"attachments,omitempty"`
-	Mode        string       `json:"mode"`
+	// Files are files the caller named (MCP's "files"), read by parley and quoted
+	// to every participant, each in a labelled block (prompts/files.tmpl). Their
+	// text is recorded so that a resumed debate sends the same prompts even if the
+	// files changed since.
+	Files []File `json:"files,omitempty"`
+	Mode  string `json:"mode"`
 	// Rounds caps the mode's rounds; 0 keeps the mode's own number.
 	Rounds int `json:"rounds,omitempty"`
 	// Chair is the seat (or model ref) that writes the verdict; "" means the mode's
@@ -34,6 +39,16 @@ type Spec struct {
 	// Seed makes the per-recipient shuffles and quote delimiters reproducible, so a
 	// resumed debate shows the same prompts it would have shown.
 	Seed int64 `json:"seed"`
+	// SeatDeadline bounds the time one seat may take in one round, retries and
+	// backoff included; 0 means twice Timeout. A seat that runs past it is cut.
+	SeatDeadline time.Duration `json:"seat_deadline_ns,omitempty"`
+	// Deadline bounds the rounds of the whole debate, counted from when this process
+	// took it up: when it passes, turns in flight are cut and the verdict is written
+	// from what has been answered. 0: no deadline.
+	Deadline time.Duration `json:"deadline_ns,omitempty"`
+	// RetryFailedSeats asks a seat whose turn failed again in later rounds instead
+	// of marking it out (the mode's retry_failed_seats does the same).
+	RetryFailedSeats bool `json:"retry_failed_seats,omitempty"`
 }
 
 // Attachment is one file given with --attach: how much of it the panel read.
@@ -41,6 +56,15 @@ type Attachment struct {
 	Path      string `json:"path"`
 	Bytes     int    `json:"bytes"`
 	Included  int    `json:"included"` // bytes quoted to the panel
+	Truncated bool   `json:"truncated,omitempty"`
+}
+
+// File is one file of Spec.Files: its path as the caller gave it, relative to the
+// workspace, and the text the panel reads (cut to a budget by the caller).
+type File struct {
+	Path      string `json:"path"`
+	Text      string `json:"text"`
+	Bytes     int    `json:"bytes"`
 	Truncated bool   `json:"truncated,omitempty"`
 }
 

@@ -22,6 +22,8 @@ type Request struct {
 	Prompt      string
 	Temperature *float64 // nil: the provider's default
 	MaxTokens   int      // 0: the provider's default
+	Reasoning   string   // OpenAI reasoning effort; "": the model's default
+	Thinking    *int     // thinking budget in tokens, 0 for off; nil: the model's default
 }
 
 // Usage is what a call consumed, as the provider reported it.
@@ -40,6 +42,9 @@ type Response struct {
 	CostReported bool
 	// Model is the model that actually answered, when the provider says so.
 	Model string
+	// UsageEstimated says Usage was counted with EstimateTokens because the
+	// provider reported none.
+	UsageEstimated bool
 }
 
 // Model is a model bound to one provider endpoint. Generate streams text deltas to

@@ -1,14 +1,13 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/textfile"
 )
 
 // attachBudget bounds the attached text every participant reads (bytes, all files
@@ -50,16 +49,13 @@ func attach(patterns []string, budget int) (string, []debate.Attachment, error) 
 		if err != nil {
 			return "", nil, usageErr("check the file's permissions", "cannot read %s: %v", f, err)
 		}
-		if isBinary(data) {
+		if textfile.IsBinary(data) {
 			return "", nil, usageErr("attach text only: convert it first (e.g. pdftotext, or a text export of the profile)", "%s looks binary, not text; parley will not send it to the panel", f)
 		}
 		a := debate.Attachment{Path: f, Bytes: len(data), Included: len(data)}
 		text := string(data)
 		if len(text) > left {
-			cut := max(left, 0)
-			for cut > 0 && !utf8.RuneStart(text[cut]) {
-				cut--
-			}
+			cut := textfile.Cut(text, left)
 			text = text[:cut] + fmt.Sprintf("\n[… parley cut this file here: %d of %d bytes fit the attachment budget …]", cut, len(data))
 			a.Included, a.Truncated = cut, true
 		}
@@ -68,22 +64,4 @@ func attach(patterns []string, budget int) (string, []debate.Attachment, error) 
 		atts = append(atts, a)
 	}
 	return strings.TrimSpace(b.String()), atts, nil
-}
-
-// isBinary: a NUL byte or invalid UTF-8 in the first 8 KB.
-func isBinary(data []byte) bool {
-	head := data[:min(len(data), 8192)]
-	if bytes.IndexByte(head, 0) >= 0 {
-		return true
-	}
-	if len(head) < len(data) {
-		// The 8 KB mark may split a rune: drop the last, possibly partial one.
-		for len(head) > 0 && !utf8.RuneStart(head[len(head)-1]) {
-			head = head[:len(head)-1]
-		}
-		if len(head) > 0 {
-			head = head[:len(head)-1]
-		}
-	}
-	return !utf8.Valid(head)
 }

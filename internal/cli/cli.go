@@ -9,7 +9,6 @@ import (
 	"io"
 	"log"
 	"os"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -105,8 +104,8 @@ other's complete answers, and has a chair write a verdict: the recommendation, h
 the panel is, where it agreed and where it did not, who changed their mind and why, and
 what it cost. Every debate is stored and can be resumed, shown and exported.`,
 		Example: `  parley "Our Django API is slow: start with Redis caching, database indexes or query optimization?"
-  parley -m openai:gpt-5,anthropic:claude-sonnet-4-5,gemini:gemini-2.5-pro --file question.md
-  echo "Which queue: SQS or Kafka?" | parley -m openai:gpt-5,openai:gpt-4.1 -
+  parley -m openai:gpt-5.5,anthropic:claude-sonnet-4-6,gemini:gemini-3-pro-preview --file question.md
+  echo "Which queue: SQS or Kafka?" | parley -m openai:gpt-5.5,openai:gpt-5.4-mini -
   parley show k3m9x2ab --format json`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
@@ -122,6 +121,7 @@ what it cost. Every debate is stored and can be resumed, shown and exported.`,
 	root.AddCommand(
 		newRunCmd(io),
 		newResumeCmd(io),
+		newReplayCmd(io),
 		newListCmd(io),
 		newShowCmd(io),
 		newModesCmd(io),
@@ -134,29 +134,11 @@ what it cost. Every debate is stored and can be resumed, shown and exported.`,
 		newServeCmd(io),
 		newVersionCmd(io),
 	)
+	registerCompletions(root, io)
+	wireRemote(root, io) // --server / PARLEY_SERVER: internal/cli/remote.go
+	versionFlag(root)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return usageErr("parley "+cmd.Name()+" --help", "%v", err)
+		return usageErr(cmd.CommandPath()+" --help", "%v", err)
 	})
 	return root
-}
-
-func newVersionCmd(io IO) *cobra.Command {
-	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print parley's version",
-		Example: "  parley version",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(io.Out, "parley %s\n", Version())
-			return nil
-		},
-	}
-}
-
-// Version is the module version the binary was built from, or "devel".
-func Version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
 }

@@ -11,19 +11,19 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"charm.land/glamour/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/parleyhq/parley/debate"
-	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/store"
-	"github.com/parleyhq/parley/internal/tui"
+	"github.com/parleyhq/parley/internal/termmd"
 )
 
 func newResumeCmd(io IO) *cobra.Command {
 	var db, format, output string
-	var quiet, transcript bool
+	var transcript bool
+	var quiet optBool
 	cmd := &cobra.Command{
 		Use:   "resume ID",
 		Short: "Finish an interrupted debate without redoing finished turns",
@@ -54,7 +54,7 @@ resumed too.`,
 				return notFound(err, id)
 			}
 			switch sum.Status {
-			case debate.StatusCompleted, debate.StatusFailed:
+			case debate.StatusCompleted, debate.StatusDegraded, debate.StatusFailed:
 				return usageErr("parley show "+id, "debate %s is already %s; nothing to resume", id, sum.Status)
 			}
 			if sum.Status == debate.StatusRunning && alive(sum.Owner) {
@@ -69,7 +69,7 @@ resumed too.`,
 			for _, s := range started.Panel {
 				refs = append(refs, s.Model)
 			}
-			panel, resolved, err := buildPanel(ctx, strings.Join(refs, ","), cfg, io)
+			panel, resolved, err := buildPanel(ctx, strings.Join(refs, ","), cfg, io, recordedSettings(started.Panel))
 			if err != nil {
 				return err
 			}
@@ -77,13 +77,13 @@ resumed too.`,
 				return usageErr("try again", "debate %s was taken up by another process: %v", id, err)
 			}
 			d := debate.Debate{Panel: panel, Log: events, Price: pricer(resolved)}
-			return execute(ctx, io, st, d, secretsOf(resolved), reportOptions{format: f, output: output, quiet: quiet || cfg.Quiet, transcript: transcript})
+			return execute(ctx, io, st, d, secretsOf(resolved), reportOptions{format: f, output: output, quiet: quiet.or(cfg.Quiet), transcript: transcript})
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", "", "the SQLite database (default $PARLEY_DB, else the user's data directory)")
 	cmd.Flags().StringVar(&format, "format", "", "md, json or html")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "also write the final report to this file")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no live progress on stderr")
+	quietFlag(cmd.Flags(), &quiet)
 	cmd.Flags().BoolVar(&transcript, "transcript", false, "include every full answer in the Markdown report")
 	return cmd
 }
@@ -91,7 +91,7 @@ resumed too.`,
 func exactArgs(n int, hint string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageErr(hint, "%s takes %d argument(s), got %d", cmd.Name(), n, len(args))
+			return usageErr(hint, "%s takes %d argument(s), got %d", cmd.CommandPath(), n, len(args))
 		}
 		return nil
 	}
@@ -270,10 +270,11 @@ func writeReports(io IO, rec *debate.Record, ro reportOptions) error {
 	return nil
 }
 
-// forTerminal styles a Markdown report for a terminal on stdout (glamour), with every
-// control character of the models' text removed first: an answer must not be able to
-// drive the user's terminal. Anything else (a pipe, a file, NO_COLOR) gets the plain
-// Markdown unchanged.
+// forTerminal styles a Markdown report for a terminal on stdout (internal/termmd,
+// which removes every control character of the models' text: an answer must not be
+// able to drive the user's terminal). Anything else (a pipe, a file, NO_COLOR,
+// TERM=dumb) gets the plain Markdown unchanged. GLAMOUR_STYLE=light, from when
+// glamour rendered it, still selects the light palette.
 func forTerminal(io IO, report []byte, format string) []byte {
 	if format != "md" || !io.OutTTY || io.Env("NO_COLOR") != "" || io.Env("TERM") == "dumb" {
 		return report
@@ -284,49 +285,21 @@ func forTerminal(io IO, report []byte, format string) []byte {
 			width = min(w, 120)
 		}
 	}
-	style := io.Env("GLAMOUR_STYLE")
-	if style == "" {
-		style = "dark"
+	var env []string
+	for _, k := range []string{"TERM", "COLORTERM", "CLICOLOR", "CLICOLOR_FORCE", "TMUX", "TERM_PROGRAM"} {
+		if v := io.Env(k); v != "" {
+			env = append(env, k+"="+v)
+		}
 	}
-	r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(width-2))
-	if err != nil {
-		return []byte(tui.Sanitize(string(report)))
+	profile := colorprofile.Env(env)
+	if io.Env("TERM") == "" && profile == colorprofile.NoTTY {
+		// colorprofile takes a missing TERM for a dumb terminal; stdout is a
+		// terminal, and every terminal of the last thirty years has 16 colours.
+		profile = colorprofile.ANSI
 	}
-	out, err := r.Render(tui.Sanitize(string(report)))
-	if err != nil {
-		return []byte(tui.Sanitize(string(report)))
-	}
-	return []byte(out)
-}
-
-func newModesCmd(io IO) *cobra.Command {
-	return &cobra.Command{
-		Use:   "modes",
-		Short: "The debate modes available (built-in and user-defined)",
-		Example: `  parley modes
-  parley --mode council "Which queue should we use: SQS, Kafka or NATS?"
-  # a user mode: ~/.config/parley/modes/NAME.yaml, in the built-ins' format`,
-		Args: exactArgs(0, "parley modes"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
-			for _, m := range debate.BuiltinModes() {
-				fmt.Fprintf(tw, "%s\t%d rounds\t%s\n", m.Name, len(m.Rounds), m.Description)
-			}
-			dir := config.ConfigDir(io.Env) + "/modes"
-			entries, _ := os.ReadDir(dir)
-			for _, e := range entries {
-				name, ok := strings.CutSuffix(e.Name(), ".yaml")
-				if !ok {
-					continue
-				}
-				m, err := resolveMode(name, io.Env)
-				if err != nil {
-					fmt.Fprintf(tw, "%s\t(invalid)\t%v\n", name, err)
-					continue
-				}
-				fmt.Fprintf(tw, "%s\t%d rounds\t%s (user mode)\n", m.Name, len(m.Rounds), m.Description)
-			}
-			return tw.Flush()
-		},
-	}
+	return termmd.Render(report, termmd.Options{
+		Width:   width - 2,
+		Profile: profile,
+		Light:   io.Env("GLAMOUR_STYLE") == "light",
+	})
 }

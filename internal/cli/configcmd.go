@@ -66,10 +66,13 @@ func newConfigCmd(io IO) *cobra.Command {
 			return &exitError{code: ExitNoVerdict, err: errors.New("")}
 		},
 	}
+	var format string
 	showCmd := &cobra.Command{
 		Use:   "show",
 		Short: "Print the effective config (headers redacted)",
-		Args:  exactArgs(0, "parley config show"),
+		Example: `  parley config show
+  parley config show --format json | jq .panel`,
+		Args: exactArgs(0, "parley config show"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(io.Env)
 			if err != nil {
@@ -99,12 +102,39 @@ func newConfigCmd(io IO) *cobra.Command {
 			if source == "" {
 				source = "no file; defaults"
 			}
+			switch format {
+			case "json":
+				return configJSON(io, eff, source)
+			case "", "yaml":
+			default:
+				return usageErr("parley config show --format json", "unknown format %q for config show (yaml or json)", format)
+			}
 			fmt.Fprintf(io.Out, "# effective config (from %s)\n", source)
 			enc := yaml.NewEncoder(io.Out)
 			enc.SetIndent(2)
 			return enc.Encode(eff)
 		},
 	}
+	showCmd.Flags().StringVar(&format, "format", "", "yaml (default) or json")
 	cmd.AddCommand(initCmd, pathCmd, showCmd)
 	return cmd
+}
+
+// configJSON prints the effective config as JSON with the file's own key names:
+// it goes through YAML so that the two forms cannot drift apart (durations read
+// "5m0s", settings "thinking": "off", as in the file).
+func configJSON(io IO, eff config.Config, source string) error {
+	data, err := yaml.Marshal(eff)
+	if err != nil {
+		return err
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	if m == nil {
+		m = map[string]any{}
+	}
+	m["source"] = source
+	return writeIndentedJSON(io, m)
 }

@@ -20,10 +20,12 @@ import (
 
 func newModelsCmd(io IO) *cobra.Command {
 	var format string
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "models",
 		Short: "The models the current configuration and environment can reach, and why others cannot",
 		Example: `  parley models
+  parley models --all
   parley models --format json`,
 		Args: exactArgs(0, "parley models"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -50,7 +52,11 @@ func newModelsCmd(io IO) *cobra.Command {
 				Configured   []row     `json:"configured"`
 				Unreachable  []missing `json:"unreachable"`
 				DefaultPanel []string  `json:"default_panel"`
+				// Models is every provider's known model, reachable or not, and why.
+				Models []models.Known `json:"models"`
 			}
+			// Empty lists print as [], never null: scripts index into them.
+			out.Reachable, out.Configured, out.Unreachable, out.DefaultPanel = []row{}, []row{}, []missing{}, []string{}
 			priced := func(ref, kind, model, why string) row {
 				rw := row{Ref: ref, Kind: kind, Why: why}
 				if e, ok := models.Lookup(kind, model); ok {
@@ -90,6 +96,10 @@ func newModelsCmd(io IO) *cobra.Command {
 			}
 			if len(cfg.Panel) > 0 {
 				out.DefaultPanel = cfg.Panel
+			}
+			out.Models = r.KnownModels(cmd.Context())
+			if out.Models == nil {
+				out.Models = []models.Known{}
 			}
 			if format == "json" {
 				enc := json.NewEncoder(io.Out)
@@ -132,6 +142,19 @@ func newModelsCmd(io IO) *cobra.Command {
 					fmt.Fprintf(io.Out, "  %-11s %s\n", m.Kind, m.Fix)
 				}
 			}
+			if all {
+				tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "\nKNOWN\tPRICE IN/OUT PER MTOK\tCONTEXT\tREACHABLE\tWHY")
+				for _, k := range out.Models {
+					rw := row{InputPrice: k.InputPrice, OutputPrice: k.OutputPrice}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\n", k.Ref, price(rw), ctxw(k.ContextWindow), k.Reachable, k.Reason)
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(io.Out, "\n%d known models (parley models --all lists them)\n", len(out.Models))
+			}
 			if len(out.DefaultPanel) > 0 {
 				fmt.Fprintf(io.Out, "\nDefault panel: %s\n", strings.Join(out.DefaultPanel, ", "))
 			} else {
@@ -141,6 +164,7 @@ func newModelsCmd(io IO) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "", "text (default) or json")
+	cmd.Flags().BoolVar(&all, "all", false, "also list every known model of every provider, reachable or not")
 	return cmd
 }
 
@@ -148,7 +172,7 @@ func newModelsCmd(io IO) *cobra.Command {
 const doctorPrompt = "This is a connectivity check from parley. Reply with the single word OK."
 
 func newDoctorCmd(io IO) *cobra.Command {
-	var modelsFlag string
+	var modelsFlag, format string
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "doctor",
@@ -158,7 +182,7 @@ panel (-m, else the config's panel, else every model auto-detection finds) and r
 time it took, or the exact fix: a missing or refused key, a base URL that does not answer,
 an agent CLI that is not logged in or too old. Exit 0 when every check passes, 1 when one
 fails, 2 when nothing is configured.`,
-		Example: "  parley doctor\n  parley doctor -m openai:gpt-5,cli:claude",
+		Example: "  parley doctor\n  parley doctor -m openai:gpt-5.5,cli:claude",
 		Args:    exactArgs(0, "parley doctor"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(io.Env)
@@ -178,51 +202,98 @@ fails, 2 when nothing is configured.`,
 			if len(refs) == 0 {
 				return &exitError{code: ExitUsage, err: errors.New(models.HowToConfigure)}
 			}
-			results := make([]string, len(refs))
-			failed := make([]bool, len(refs))
+			switch format {
+			case "", "text", "json":
+			default:
+				return usageErr("parley doctor --format json", "unknown format %q for doctor (text or json)", format)
+			}
+			results := make([]checkResult, len(refs))
 			var wg sync.WaitGroup
 			for i, raw := range refs {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					results[i], failed[i] = check(cmd.Context(), cfg, r, raw, timeout)
+					results[i] = check(cmd.Context(), cfg, r, raw, timeout)
 				}()
 			}
 			wg.Wait()
 			nfail := 0
-			for i := range refs {
-				fmt.Fprintln(io.Out, results[i])
-				if failed[i] {
+			for _, res := range results {
+				if !res.OK {
 					nfail++
+				}
+			}
+			if format == "json" {
+				if err := writeIndentedJSON(io, struct {
+					Checks []checkResult `json:"checks"`
+					Failed int           `json:"failed"`
+				}{results, nfail}); err != nil {
+					return err
+				}
+			} else {
+				for _, res := range results {
+					fmt.Fprintln(io.Out, res.text())
 				}
 			}
 			if nfail > 0 {
 				return &exitError{code: ExitNoVerdict, err: fmt.Errorf("%d of %d checks failed", nfail, len(refs))}
 			}
-			fmt.Fprintf(io.Out, "\nAll %d models answered.\n", len(refs))
+			if format != "json" {
+				fmt.Fprintf(io.Out, "\nAll %d models answered.\n", len(refs))
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&modelsFlag, "models", "m", "", "check these model refs instead of the panel")
 	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "per check")
+	cmd.Flags().StringVar(&format, "format", "", "text (default) or json")
 	return cmd
 }
 
-// check makes the tiny call for one ref and returns a line for the report.
-func check(ctx context.Context, cfg *config.Config, r *models.Resolver, raw string, timeout time.Duration) (string, bool) {
+// checkResult is one model's check, as doctor prints it and as its JSON.
+type checkResult struct {
+	Ref          string `json:"ref"`
+	OK           bool   `json:"ok"`
+	TookMS       int64  `json:"took_ms"`
+	Reply        string `json:"reply,omitempty"`
+	InputTokens  int    `json:"input_tokens,omitempty"`
+	OutputTokens int    `json:"output_tokens,omitempty"`
+	Class        string `json:"class,omitempty"` // the failure's class (auth, connection, …)
+	Error        string `json:"error,omitempty"`
+	Fix          string `json:"fix,omitempty"`
+	called       bool   // the call was made (else the ref did not resolve)
+}
+
+func (c checkResult) text() string {
+	took := (time.Duration(c.TookMS) * time.Millisecond).String()
+	switch {
+	case c.OK:
+		return fmt.Sprintf("✓ %s answered in %s: %q (%d tokens in, %d out)", c.Ref, took, c.Reply, c.InputTokens, c.OutputTokens)
+	case !c.called:
+		return fmt.Sprintf("✗ %s\n    %s", c.Ref, c.Error)
+	}
+	return fmt.Sprintf("✗ %s (%s)\n    %s\n    fix: %s", c.Ref, took, c.Error, c.Fix)
+}
+
+// check makes the tiny call for one ref.
+func check(ctx context.Context, cfg *config.Config, r *models.Resolver, raw string, timeout time.Duration) checkResult {
+	out := checkResult{Ref: raw}
 	ref, err := cfg.ParseRef(raw)
 	if err != nil {
-		return fmt.Sprintf("✗ %s\n    %v", raw, err), true
+		out.Error, out.Class, out.Fix = err.Error(), "config", "fix the model ref; parley models lists known ones"
+		return out
 	}
 	res, err := r.Resolve(ref)
 	if err != nil {
-		return fmt.Sprintf("✗ %s\n    %v", raw, err), true
+		out.Error, out.Class, out.Fix = err.Error(), "config", "see the message"
+		return out
 	}
+	out.called = true
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
 	resp, err := res.Model.Generate(ctx, provider.Request{Prompt: doctorPrompt, MaxTokens: 256}, nil)
-	took := time.Since(start).Round(10 * time.Millisecond)
+	out.TookMS = time.Since(start).Round(10 * time.Millisecond).Milliseconds()
 	if err == nil && strings.TrimSpace(resp.Text) == "" {
 		err = &provider.Error{Class: provider.ClassEmpty, Message: "the model answered nothing"}
 	}
@@ -231,14 +302,15 @@ func check(ctx context.Context, cfg *config.Config, r *models.Resolver, raw stri
 		if errors.Is(err, context.DeadlineExceeded) {
 			pe = &provider.Error{Class: provider.ClassTimeout, Message: fmt.Sprintf("no answer within %s", timeout)}
 		}
-		msg := provider.Redact(pe.Error(), res.Secret)
-		return fmt.Sprintf("✗ %s (%s)\n    %s\n    fix: %s", raw, took, msg, fixFor(ref, pe)), true
+		out.Error, out.Class, out.Fix = provider.Redact(pe.Error(), res.Secret), string(pe.Class), fixFor(ref, pe)
+		return out
 	}
 	reply := strings.Join(strings.Fields(resp.Text), " ")
 	if r := []rune(reply); len(r) > 40 {
 		reply = string(r[:40]) + "…"
 	}
-	return fmt.Sprintf("✓ %s answered in %s: %q (%d tokens in, %d out)", raw, took, reply, resp.Usage.InputTokens, resp.Usage.OutputTokens), false
+	out.OK, out.Reply, out.InputTokens, out.OutputTokens = true, reply, resp.Usage.InputTokens, resp.Usage.OutputTokens
+	return out
 }
 
 // fixFor turns a failure class into the precise thing to do about it.

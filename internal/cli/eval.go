@@ -52,7 +52,11 @@ func newEvalCmd(io IO) *cobra.Command {
 		Long: `parley eval runs every question of a data set through each strategy and reports its
 accuracy with a 95% confidence interval (Wilson score), its tokens, cost and time, and for
 each debate how often it turned a wrong first-round majority right ("fixed") or a right one
-wrong ("broke").
+wrong ("broke"); every answer change scored against the gold answer and labelled
+(argued, or conformity: toward the majority with no new argument); each round's marginal
+cost and change; the best single model's accuracy beside the vote's and each debate's,
+with the gap and a paired bootstrap interval; Brier scores and reliability bins of the
+stated confidences; and how often the panel's models are wrong together (phi).
 
 The data set has one {"question": …, "answer": …} object per line; a GSM8K answer ending in
 "#### N" is scored against N. Strategies:
@@ -82,9 +86,9 @@ Ctrl-C (exit 130) or a crash, "parley eval --resume ID" continues without repeat
 	f.IntVar(&o.sample, "sample", 0, "a random sample of N questions (reproducible with --seed)")
 	f.Int64Var(&o.seed, "seed", 1, "the seed of --sample")
 	f.Float64Var(&o.maxCost, "max-cost", 0, "stop starting new questions once the cost would pass this many USD (resumable)")
-	f.StringVar(&o.format, "format", "", "what goes to stdout: md (the tables) or json")
+	f.StringVar(&o.format, "format", "", "what goes to stdout: md (the tables), json, or html (a page with the tables and charts)")
 	f.StringVarP(&o.output, "output", "o", "", "also write the results to this file (format from --format or the extension)")
-	f.StringVar(&o.chart, "chart", "", "write the accuracy-against-cost chart to PREFIX.svg and PREFIX.png")
+	f.StringVar(&o.chart, "chart", "", "write the accuracy-against-cost chart to PREFIX.svg and PREFIX.png, the reliability diagram to PREFIX-reliability.svg and .png")
 	f.StringVar(&o.resume, "resume", "", "continue the eval with this id (or checkpoint file) without repeating finished questions")
 	f.IntVar(&o.rounds, "rounds", 0, "override the debate modes' number of rounds")
 	f.DurationVar(&o.timeout, "timeout", 0, "per model call (default 5m)")
@@ -218,6 +222,10 @@ func (o *evalOptions) create(ctx context.Context, args []string, cfg *config.Con
 		m, err := resolveMode(name, o.io.Env)
 		if err != nil {
 			return debate.Mode{}, errors.New(err.Error()) // the message, without resolveMode's hint
+		}
+		if hasSeatSettings(m) {
+			// eval resolves each model once for every strategy; refusing beats dropping the settings.
+			return debate.Mode{}, fmt.Errorf("mode %s sets generation settings, which eval does not apply per strategy: put them on the refs (-m 'openai:gpt-5.5?reasoning=high') or in the config's settings:", m.Name)
 		}
 		return m, nil
 	}
@@ -376,7 +384,7 @@ func evalMembers(cfg *config.Config, io IO, refs []string) (map[string]eval.Memb
 			return nil, nil, err
 		}
 		members[s] = eval.Member{
-			Seat:  debate.Seat{Model: ref.Raw, Persona: res.Persona, Temperature: res.Temperature, ContextWindow: res.ContextWindow},
+			Seat:  debate.Seat{Model: ref.Raw, Persona: res.Persona, Temperature: res.Temperature, Settings: res.Settings.String(), ContextWindow: res.ContextWindow},
 			Model: res.Model,
 			Price: res.Cost,
 		}
@@ -405,8 +413,16 @@ func readDataset(path string) ([]eval.Item, error) {
 
 // write prints the report and writes -o and --chart.
 func (o *evalOptions) write(rep *eval.Report, format string, spec eval.Spec) error {
+	kinds := map[string]string{}
+	for _, s := range spec.Strategies {
+		kinds[s.Key] = s.Kind
+	}
 	var buf bytes.Buffer
-	if format == "json" {
+	if format == "html" {
+		if err := eval.WriteHTML(&buf, rep, kinds); err != nil {
+			return err
+		}
+	} else if format == "json" {
 		enc := json.NewEncoder(&buf)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
@@ -425,15 +441,11 @@ func (o *evalOptions) write(rep *eval.Report, format string, spec eval.Spec) err
 		}
 	}
 	if o.chart != "" {
-		kinds := map[string]string{}
-		for _, s := range spec.Strategies {
-			kinds[s.Key] = s.Kind
-		}
-		svg, png, err := eval.Chart(rep, kinds).WriteFiles(o.chart)
+		files, err := eval.WriteCharts(rep, kinds, o.chart)
 		if err != nil {
 			return fmt.Errorf("writing the chart: %w", err)
 		}
-		fmt.Fprintf(o.io.Err, "chart: %s, %s\n", svg, png)
+		fmt.Fprintf(o.io.Err, "charts: %s\n", strings.Join(files, ", "))
 	}
 	return nil
 }

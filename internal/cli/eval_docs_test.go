@@ -147,11 +147,12 @@ func TestEvalDocsChart(t *testing.T) {
 		}})
 	}
 	chart := filepath.Join(docs, "eval-chart")
-	res := h.run(context.Background(), "eval", dataset, "-m", "fake-small,fake-medium,fake-large", "--strategies", "single,vote,self-consistency,standard",
+	res := h.run(context.Background(), "eval", dataset, "-m", "fake-small,fake-medium,fake-large", "--strategies", "single,vote,self-consistency,standard,vote-first",
 		"--sample", "60", "--seed", "1", "--chart", chart, "--concurrency", "8", "-q")
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s", res.code, res.stderr)
 	}
-	os.Remove(chart + ".svg") // the docs keep the PNG only
+	os.Remove(chart + ".svg") // the docs keep the PNGs only
+	os.Remove(chart + "-reliability.svg")
 	t.Log("\n" + res.stdout)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/callcache"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/mcpserver"
 	"github.com/parleyhq/parley/internal/models"
@@ -75,7 +76,7 @@ func serveMCP(ctx context.Context, io IO, o mcpOptions, t mcp.Transport) error {
 	}
 	defer st.Close()
 	b := &mcpBackend{io: io, cfg: cfg, store: st, exclude: o.exclude}
-	srv := mcpserver.New(mcpserver.Options{Run: b.run, Store: st, Alive: alive, Version: Version()})
+	srv := mcpserver.New(mcpserver.Options{Run: b.run, Resume: b.resume, Models: modelsLister(io), Store: st, Alive: alive, Version: Version()})
 	return srv.Serve(ctx, t)
 }
 
@@ -136,13 +137,20 @@ func (b *mcpBackend) run(ctx context.Context, req mcpserver.Request, progress fu
 	if err != nil {
 		return nil, toolError(err)
 	}
-	panel, resolved, err := buildPanel(ctx, refs, b.cfg, b.io)
+	panel, resolved, err := buildPanel(ctx, refs, b.cfg, b.io, modeSettings(mode))
 	if err != nil {
 		return nil, toolError(err)
+	}
+	if len(req.Stances) > len(panel) {
+		return nil, fmt.Errorf(`"stances" has %d entries for a panel of %d seats: give one per seat, in seat order`, len(req.Stances), len(panel))
+	}
+	for i, st := range req.Stances {
+		panel[i].Seat.Stance = st
 	}
 	spec := debate.Spec{
 		Problem:    req.Problem,
 		Context:    req.Context,
+		Files:      req.Files,
 		Mode:       mode.Name,
 		Rounds:     rounds,
 		Timeout:    time.Duration(b.cfg.Timeout),
@@ -155,9 +163,58 @@ func (b *mcpBackend) run(ctx context.Context, req mcpserver.Request, progress fu
 	if b.cfg.Chair != "" && chairKnown(b.cfg.Chair, panel) {
 		spec.Chair = b.cfg.Chair
 	}
-	d := debate.Debate{ID: debate.NewID(), Spec: spec, Mode: mode, Panel: panel, Price: pricer(resolved)}
+	d := debate.Debate{ID: debate.NewID(), Spec: spec, Mode: mode, Panel: callcache.Wrap(panel, callcache.Of(b.store), callcache.Record, nil), Price: pricer(resolved)}
 	s := &sink{store: b.store, secrets: secretsOf(resolved), progress: progress, owner: me()}
-	return debate.Run(ctx, d, s.emit)
+	d.Redact = s.redact
+	return b.runDebate(ctx, d, s)
+}
+
+// runDebate runs d and then lets go of it, as `parley run` does, so that
+// resume_debate or `parley resume` can take an interrupted one up at once.
+func (b *mcpBackend) runDebate(ctx context.Context, d debate.Debate, s *sink) (*debate.Record, error) {
+	rec, err := debate.Run(ctx, d, s.emit)
+	if rec != nil && rec.ID != "" && s.claimed {
+		_ = b.store.Claim(context.WithoutCancel(ctx), rec.ID, s.owner, store.Owner{})
+	}
+	return rec, err
+}
+
+// resume continues a stored debate for resume_debate, with the checks of
+// `parley resume`; mcpserver has already refused finished and live ones, but the
+// store is shared with other processes, so the claim decides.
+func (b *mcpBackend) resume(ctx context.Context, id string, progress func(debate.Event)) (*debate.Record, error) {
+	sum, err := b.store.Get(ctx, id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("no debate with id %q; list_debates shows the ids", id)
+		}
+		return nil, err
+	}
+	switch sum.Status {
+	case debate.StatusCompleted, debate.StatusDegraded, debate.StatusFailed:
+		return nil, fmt.Errorf("debate %s is already %s; nothing to resume", id, sum.Status)
+	}
+	if sum.Status == debate.StatusRunning && alive(sum.Owner) {
+		return nil, fmt.Errorf("debate %s is still running in process %d on %s; wait for it, or stop that process first", id, sum.Owner.PID, sum.Owner.Host)
+	}
+	events, err := b.store.Events(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var refs []string
+	for _, s := range events[0].Started.Panel {
+		refs = append(refs, s.Model)
+	}
+	panel, resolved, err := buildPanel(ctx, strings.Join(refs, ","), b.cfg, b.io)
+	if err != nil {
+		return nil, toolError(err)
+	}
+	if err := b.store.Claim(ctx, id, sum.Owner, me()); err != nil {
+		return nil, fmt.Errorf("debate %s was taken up by another process: %v", id, err)
+	}
+	d := debate.Debate{Panel: callcache.Wrap(panel, callcache.Of(b.store), callcache.Record, nil), Log: events, Price: pricer(resolved)}
+	s := &sink{store: b.store, secrets: secretsOf(resolved), progress: progress, owner: me(), claimed: true}
+	return b.runDebate(ctx, d, s)
 }
 
 // panelRefs is the -m value for buildPanel: the caller's models (or named panel); else "" so that

@@ -155,12 +155,12 @@ func TestMCPSubprocessJSONRPC(t *testing.T) {
 	for _, tool := range list.Tools {
 		names = append(names, tool.Name)
 		if tool.Name == "debate" {
-			if len(tool.InputSchema.Required) != 1 || tool.InputSchema.Required[0] != "problem" || len(tool.InputSchema.Properties) != 6 || !strings.Contains(tool.Description, "When to call it") {
+			if len(tool.InputSchema.Required) != 1 || tool.InputSchema.Required[0] != "problem" || len(tool.InputSchema.Properties) != 9 || !strings.Contains(tool.Description, "When to call it") {
 				t.Errorf("debate tool: %+v", tool)
 			}
 		}
 	}
-	if strings.Join(names, ",") != "debate,get_debate,list_debates" {
+	if strings.Join(names, ",") != "cancel_debate,debate,debate_result,debate_status,get_debate,list_debates,list_models,resume_debate,start_debate" {
 		t.Errorf("tools %v", names)
 	}
 
@@ -318,7 +318,7 @@ func TestMCPInspectorCLI(t *testing.T) {
 	for _, tool := range tools["tools"].([]any) {
 		names = append(names, tool.(map[string]any)["name"].(string))
 	}
-	if strings.Join(names, ",") != "debate,get_debate,list_debates" {
+	if strings.Join(names, ",") != "cancel_debate,debate,debate_result,debate_status,get_debate,list_debates,list_models,resume_debate,start_debate" {
 		t.Fatalf("tools/list: %s", raw)
 	}
 

@@ -58,6 +58,8 @@ func (p *progress) print(e debate.Event) {
 		fmt.Fprintf(p.w, "  %s %s: answered in %.1fs · %d tokens out · %s\n", e.Seat, p.models[e.Seat], float64(t.LatencyMS)/1000, t.Usage.OutputTokens, positionText(t.Reply))
 	case debate.KindTurnFailed:
 		fmt.Fprintf(p.w, "  %s %s: FAILED after %d attempt(s): %s\n", e.Seat, p.models[e.Seat], e.Turn.Attempts, e.Turn.Error)
+	case debate.KindSeatOut:
+		fmt.Fprintf(p.w, "  %s %s: OUT of the debate, not asked again: %s\n", e.Seat, p.models[e.Seat], e.Text)
 	case debate.KindRoundCompleted:
 		a := e.Agreement
 		line := fmt.Sprintf("round %d done: %d answered, %d failed", e.Round, a.Live, a.Failed)

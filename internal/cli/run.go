@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/callcache"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/models"
 	"github.com/parleyhq/parley/internal/store"
@@ -30,9 +31,12 @@ type runOptions struct {
 	output      string
 	file        string
 	timeout     time.Duration
+	seatDL      time.Duration
+	deadline    time.Duration
+	retryFailed bool
 	maxCost     float64
 	db          string
-	quiet       bool
+	quiet       optBool
 	transcript  bool
 	panel       string
 	attach      []string
@@ -45,16 +49,19 @@ type runOptions struct {
 func (o *runOptions) bind(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVarP(&o.models, "models", "m", "", "comma-separated model refs (PROVIDER:MODEL or a config name); default: the config's panel, else auto-detected")
-	f.StringVar(&o.mode, "mode", "", "debate mode (see `parley modes`); default standard")
+	f.StringVar(&o.mode, "mode", "", "debate mode: quick, standard (default), deep, … or a user mode (parley modes lists them)")
 	f.IntVar(&o.rounds, "rounds", 0, "override the mode's number of rounds")
 	f.StringVar(&o.chair, "chair", "", "the seat letter or model ref that writes the verdict (default: the first seat, with failover)")
 	f.StringVar(&o.format, "format", "", "what goes to stdout at the end: md or json (default md)")
 	f.StringVarP(&o.output, "output", "o", "", "also write the final report to this file (format from --format or the extension)")
 	f.StringVar(&o.file, "file", "", "read the problem from this file")
 	f.DurationVar(&o.timeout, "timeout", 0, "per model call (default 5m)")
+	f.DurationVar(&o.seatDL, "seat-deadline", 0, "the most one seat may take in one round, retries included; a seat past it is cut and out (default 2 × --timeout)")
+	f.DurationVar(&o.deadline, "deadline", 0, "the most the rounds may take in all: then the verdict is written from what was answered (default none)")
+	f.BoolVar(&o.retryFailed, "retry-failed-seats", false, "ask a seat whose turn failed again in later rounds, instead of marking it out")
 	f.Float64Var(&o.maxCost, "max-cost", 0, "stop before a round whose estimated cost would take the total past this many USD")
 	f.StringVar(&o.db, "db", "", "the SQLite database (default $PARLEY_DB, else the user's data directory)")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "no live progress on stderr")
+	quietFlag(f, &o.quiet)
 	f.BoolVar(&o.transcript, "transcript", false, "include every full answer in the Markdown report")
 	f.StringVar(&o.panel, "panel", "", "a named panel from the config (panels: NAME: [refs])")
 	f.StringArrayVar(&o.attach, "attach", nil, "a file or glob whose text every participant reads as user-provided material (repeatable; binary refused; 100 KB in all)")
@@ -69,7 +76,7 @@ func newRunCmd(io IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run [flags] PROBLEM...",
 		Short: "Run a debate (the default command)",
-		Example: `  parley run "Postgres or DynamoDB for our event store?" -m openai:gpt-5,anthropic:claude-sonnet-4-5
+		Example: `  parley run "Postgres or DynamoDB for our event store?" -m openai:gpt-5.5,anthropic:claude-sonnet-4-6
   parley run --file problem.md --format json -o verdict.json`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -112,6 +119,9 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Indexing the model catalogue (prices, context windows) is ~10 ms of JSON before
+	// the first call: start it now, beside the config and the mode (issue 18).
+	go models.WarmCatalog()
 	cfg, err := loadConfig(o.io.Env)
 	if err != nil {
 		return err
@@ -157,7 +167,7 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 	if (o.clarify || o.interactive) && !o.io.InTTY {
 		return usageErr("run it in a terminal, or drop the flag", "--clarify and --interactive need an interactive terminal on stdin")
 	}
-	panel, resolved, err := buildPanel(ctx, refs, cfg, io)
+	panel, resolved, err := buildPanel(ctx, refs, cfg, io, modeSettings(mode))
 	if err != nil {
 		return err
 	}
@@ -165,21 +175,32 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 	if timeout == 0 {
 		timeout = time.Duration(cfg.Timeout)
 	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"--timeout", timeout}, {"--seat-deadline", o.seatDL}, {"--deadline", o.deadline}} {
+		if d.v < 0 {
+			return usageErr("give a positive duration such as 90s or 10m", "%s %s is negative", d.flag, d.v)
+		}
+	}
 	maxCost := o.maxCost
 	if maxCost == 0 {
 		maxCost = cfg.MaxCost
 	}
 	spec := debate.Spec{
-		Problem:     problem,
-		Context:     material,
-		Attachments: attachments,
-		Mode:        mode.Name,
-		Rounds:      rounds,
-		Chair:       firstNonEmpty(o.chair, cfg.Chair),
-		Timeout:     timeout,
-		MaxCostUSD:  maxCost,
-		RetryBase:   retryBase(o.io.Env),
-		Seed:        time.Now().UnixNano(),
+		Problem:          problem,
+		Context:          material,
+		Attachments:      attachments,
+		Mode:             mode.Name,
+		Rounds:           rounds,
+		Chair:            firstNonEmpty(o.chair, cfg.Chair),
+		Timeout:          timeout,
+		MaxCostUSD:       maxCost,
+		SeatDeadline:     o.seatDL,
+		Deadline:         o.deadline,
+		RetryFailedSeats: o.retryFailed,
+		RetryBase:        retryBase(o.io.Env),
+		Seed:             time.Now().UnixNano(),
 	}
 	if spec.Chair != "" && !chairKnown(spec.Chair, panel) {
 		return usageErr("name a seat letter (A, B, …) or one of the panel's model refs", "--chair %q is not on the panel", spec.Chair)
@@ -197,7 +218,7 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 	if o.interactive {
 		d.Note = askNote(o.io)
 	}
-	return execute(ctx, o.io, st, d, secretsOf(resolved), reportOptions{format: format, output: o.output, outDir: firstNonEmpty(o.outDir, cfg.OutDir), quiet: o.quiet || cfg.Quiet, transcript: o.transcript})
+	return execute(ctx, o.io, st, d, secretsOf(resolved), reportOptions{format: format, output: o.output, outDir: firstNonEmpty(o.outDir, cfg.OutDir), quiet: o.quiet.or(cfg.Quiet), transcript: o.transcript})
 }
 
 type reportOptions struct {
@@ -220,10 +241,12 @@ func execute(ctx context.Context, io IO, st store.Store, d debate.Debate, secret
 			progress = newProgress(io.Err, d).print
 		}
 	}
+	d.Panel = callcache.Wrap(d.Panel, callcache.Of(st), callcache.Record, nil) // every call goes into the call cache
 	sink := &sink{store: st, secrets: secrets, progress: progress, owner: me()}
 	if len(d.Log) > 0 {
 		sink.claimed = true // resume claimed it before starting
 	}
+	d.Redact = sink.redact
 	rec, err := debate.Run(ctx, d, sink.emit)
 	stopLive() // the final frame, before the report
 	if rec != nil && rec.ID != "" && sink.claimed {
@@ -252,7 +275,7 @@ func execute(ctx context.Context, io IO, st store.Store, d debate.Debate, secret
 			id = rec.ID
 		}
 		return &exitError{code: ExitNoVerdict, err: fmt.Errorf("debate %s stopped: %w", id, err), hint: "parley resume " + id}
-	case rec.Status != debate.StatusCompleted:
+	case rec.Status != debate.StatusCompleted && rec.Status != debate.StatusDegraded:
 		msg := rec.Error
 		if msg == "" {
 			msg = rec.StoppedBecause
@@ -336,7 +359,10 @@ func resolveMode(name string, env config.Env) (debate.Mode, error) {
 
 // buildPanel resolves the panel's refs into seats A, B, C … . The same model in two
 // seats is allowed and labelled honestly (#1, #2).
-func buildPanel(ctx context.Context, flag string, cfg *config.Config, io IO) ([]debate.Participant, []models.Resolved, error) {
+//
+// seatLayers, when given, adds settings to each seat between the config's and the
+// ref's own: the mode's (modeSettings), or a resumed debate's (recordedSettings).
+func buildPanel(ctx context.Context, flag string, cfg *config.Config, io IO, seatLayers ...func(seat int) ([]config.Layer, error)) ([]debate.Participant, []models.Resolved, error) {
 	refs := config.SplitList(flag)
 	if len(refs) == 0 {
 		refs = cfg.Panel
@@ -354,7 +380,7 @@ func buildPanel(ctx context.Context, flag string, cfg *config.Config, io IO) ([]
 		return nil, nil, &exitError{code: ExitUsage, err: errors.New(models.HowToConfigure)}
 	}
 	if len(refs) < debate.Quorum {
-		return nil, nil, usageErr("-m openai:gpt-5,anthropic:claude-sonnet-4-5", "a debate needs at least 2 models, got %d (%s)", len(refs), strings.Join(refs, ", "))
+		return nil, nil, usageErr("-m openai:gpt-5.5,anthropic:claude-sonnet-4-6", "a debate needs at least 2 models, got %d (%s)", len(refs), strings.Join(refs, ", "))
 	}
 	if len(refs) > 26 {
 		return nil, nil, usageErr("use fewer models", "at most 26 seats, got %d", len(refs))
@@ -367,11 +393,23 @@ func buildPanel(ctx context.Context, flag string, cfg *config.Config, io IO) ([]
 	var panel []debate.Participant
 	var resolved []models.Resolved
 	for i, s := range refs {
-		ref, res, err := resolveRef(cfg, r, s)
+		var layers []config.Layer
+		for _, f := range seatLayers {
+			l, err := f(i)
+			if err != nil {
+				return nil, nil, usageErr("parley models", "seat %c (%s): %v", 'A'+i, s, err)
+			}
+			layers = append(layers, l...)
+		}
+		ref, res, err := resolveRef(cfg, r, s, layers...)
 		if err != nil {
+			var ee *exitError
+			if errors.As(err, &ee) {
+				ee.err = fmt.Errorf("seat %c: %w", 'A'+i, ee.err)
+			}
 			return nil, nil, err
 		}
-		seat := debate.Seat{Seat: string(rune('A' + i)), Model: ref.Raw, Persona: res.Persona, Temperature: res.Temperature, ContextWindow: res.ContextWindow}
+		seat := debate.Seat{Seat: string(rune('A' + i)), Model: ref.Raw, Persona: res.Persona, Temperature: res.Temperature, Settings: res.Settings.String(), ContextWindow: res.ContextWindow}
 		if count[s] > 1 {
 			seen[s]++
 			seat.Label = fmt.Sprintf("%s#%d", s, seen[s])
@@ -383,12 +421,12 @@ func buildPanel(ctx context.Context, flag string, cfg *config.Config, io IO) ([]
 }
 
 // resolveRef parses and resolves one model ref; its errors are usage errors.
-func resolveRef(cfg *config.Config, r *models.Resolver, s string) (config.Ref, models.Resolved, error) {
+func resolveRef(cfg *config.Config, r *models.Resolver, s string, layers ...config.Layer) (config.Ref, models.Resolved, error) {
 	ref, err := cfg.ParseRef(s)
 	if err != nil {
 		return config.Ref{}, models.Resolved{}, usageErr("parley models", "%v", err)
 	}
-	res, err := r.Resolve(ref)
+	res, err := r.ResolveSeat(ref, layers...)
 	if err != nil {
 		return config.Ref{}, models.Resolved{}, usageErr("parley models", "%v", err)
 	}

@@ -13,18 +13,25 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/riverqueue/rivercontrib/otelriver"
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/callcache"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/metrics"
 	"github.com/parleyhq/parley/internal/models"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/postgres"
+	"github.com/parleyhq/parley/internal/tracing"
+	"github.com/parleyhq/parley/internal/version"
 )
 
 // tokenEnv names the variable holding the server's token.
@@ -43,6 +50,9 @@ type serveOptions struct {
 	maxDebates int
 	leaseTTL   time.Duration
 	poll       time.Duration
+	logFormat  string
+	// jobMiddleware wraps the team server's jobs (otelriver, when tracing).
+	jobMiddleware []rivertype.Middleware
 
 	// ready, when set (by tests), is called with the address once the server
 	// listens.
@@ -88,6 +98,7 @@ resumable with "parley resume ID" (on a team server, another replica takes them 
 	f.IntVar(&o.maxDebates, "max-debates", 100, "debates this process runs at once (more are refused with 503, or wait in the queue on a team server)")
 	f.DurationVar(&o.leaseTTL, "lease-ttl", jobs.DefaultLeaseTTL, "team server: how long a replica may go silent before another takes its debates over")
 	f.DurationVar(&o.poll, "poll", time.Second, "how often an event stream rereads the store for events another process wrote")
+	f.StringVar(&o.logFormat, "log-format", "", "json, text or auto: text on a terminal, JSON otherwise (default $PARLEY_LOG_FORMAT, else auto)")
 	f.MarkHidden("lease-ttl")
 	f.MarkHidden("poll")
 	return cmd
@@ -100,6 +111,8 @@ type backend interface {
 	// drain stops the debates this process runs, until ctx ends.
 	drain(ctx context.Context)
 	store() server.Store
+	// cancel stops a debate this process runs (server.ErrNotRunningHere if none).
+	cancel(ctx context.Context, id string) error
 	close()
 }
 
@@ -120,7 +133,33 @@ func (o *serveOptions) run(ctx context.Context) error {
 	if o.maxDebates < 1 {
 		return usageErr("--max-debates 100", "--max-debates must be at least 1")
 	}
-	logger := slog.New(slog.NewTextHandler(o.io.Err, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	format, err := server.LogFormat(firstNonEmpty(o.logFormat, env("PARLEY_LOG_FORMAT")), o.io.Err)
+	if err != nil {
+		return usageErr("parley serve --log-format json", "%v", err)
+	}
+	logger, err := server.NewLogger(o.io.Err, format, logSecrets(env, token))
+	if err != nil {
+		return err
+	}
+	// Metrics and traces are fed by the hub, which every debate of this process
+	// publishes to (see internal/metrics).
+	met := metrics.New()
+	observers := []func(debate.Event){met.Observe}
+	tracer, stopTracing, err := tracing.Setup(ctx, env, Version())
+	if err != nil {
+		return usageErr("check OTEL_EXPORTER_OTLP_ENDPOINT, or unset it to run without traces", "%v", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(sctx); err != nil {
+			logger.Warn("flushing traces", "error", err)
+		}
+	}()
+	if tracer != nil {
+		observers = append(observers, tracer.Observe)
+		o.jobMiddleware = []rivertype.Middleware{otelriver.NewMiddleware(&otelriver.MiddlewareConfig{TracerProvider: tracer.Provider()})}
+	}
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -128,13 +167,22 @@ func (o *serveOptions) run(ctx context.Context) error {
 	}
 	defer ln.Close()
 
-	hub := server.NewHub()
+	hub := server.NewHub(observers...)
+	stopped := func(id string) {
+		met.Stopped(id)
+		if tracer != nil {
+			tracer.Stopped(id)
+		}
+	}
 	dsn := cfg.DBPath(o.db, env)
 	p := &preparer{io: o.io, cfg: cfg}
 	var back backend
 	var where string
 	if postgres.IsURL(dsn) {
 		t, err := newTeamBackend(ctx, p, dsn, hub, logger, o)
+		if t != nil {
+			t.stopped = stopped
+		}
 		if err != nil {
 			return err
 		}
@@ -149,6 +197,12 @@ func (o *serveOptions) run(ctx context.Context) error {
 		where = "SQLite " + dsn
 	}
 	defer back.close()
+	met.Panel = func(id string) []debate.Seat {
+		if events, err := back.store().Events(context.Background(), id); err == nil && len(events) > 0 && events[0].Started != nil {
+			return events[0].Started.Panel
+		}
+		return nil
+	}
 
 	// Whether a debate's owner still runs can be told on this host only; a team
 	// server's leases say it instead.
@@ -156,16 +210,22 @@ func (o *serveOptions) run(ctx context.Context) error {
 	if _, local := back.(*localBackend); local {
 		ownerAlive = alive
 	}
+	mcpHandler, mcpDrain := serveMCPHTTP(o.io, cfg, back)
 	srv := server.New(server.Options{
-		Store:  back.store(),
-		Start:  back.start,
-		Hub:    hub,
-		Models: modelsLister(o.io),
-		Modes:  modesLister(env),
-		Token:  token,
-		Alive:  ownerAlive,
-		Logger: logger,
-		Poll:   o.poll,
+		MCP:     mcpHandler,
+		Resume:  resumer(back),
+		Store:   back.store(),
+		Start:   back.start,
+		Hub:     hub,
+		Models:  modelsLister(o.io),
+		Modes:   modesLister(env),
+		Version: func(context.Context) (any, error) { return version.Get(), nil },
+		Token:   token,
+		Alive:   ownerAlive,
+		Logger:  logger,
+		Poll:    o.poll,
+		Metrics: met.Handler(),
+		Cancel:  back.cancel,
 	})
 	addr := ln.Addr().String()
 	fmt.Fprintf(o.io.Err, "parley serve: listening on http://%s/ — debates in %s\n", addr, where)
@@ -175,7 +235,8 @@ func (o *serveOptions) run(ctx context.Context) error {
 	if o.ready != nil {
 		o.ready(addr)
 	}
-	if err := srv.Serve(ctx, ln, back.drain); err != nil {
+	drain := func(ctx context.Context) { mcpDrain(ctx); back.drain(ctx) }
+	if err := srv.Serve(ctx, ln, drain); err != nil {
 		return &exitError{code: ExitNoVerdict, err: fmt.Errorf("serving: %w", err)}
 	}
 	fmt.Fprintln(o.io.Err, "parley serve: stopped")
@@ -222,7 +283,7 @@ func (p *preparer) prepare(ctx context.Context, req server.Request) (debate.Deba
 	if rounds == 0 {
 		rounds = p.cfg.Rounds
 	}
-	panel, resolved, err := buildPanel(ctx, strings.Join(req.Models, ","), p.cfg, p.io)
+	panel, resolved, err := buildPanel(ctx, strings.Join(req.Models, ","), p.cfg, p.io, modeSettings(mode))
 	if err != nil {
 		return debate.Debate{}, nil, server.BadRequest(hinted(err))
 	}
@@ -249,7 +310,7 @@ func (p *preparer) resume(ctx context.Context, events []debate.Event) (debate.De
 	for _, s := range events[0].Started.Panel {
 		refs = append(refs, s.Model)
 	}
-	panel, resolved, err := buildPanel(ctx, strings.Join(refs, ","), p.cfg, p.io)
+	panel, resolved, err := buildPanel(ctx, strings.Join(refs, ","), p.cfg, p.io, recordedSettings(events[0].Started.Panel))
 	if err != nil {
 		return debate.Debate{}, nil, hinted(err)
 	}
@@ -281,22 +342,35 @@ type localBackend struct {
 	hub  *server.Hub
 	log  *slog.Logger
 
-	ctx    context.Context // the debates': canceled by drain
-	cancel context.CancelFunc
-	slots  chan struct{} // one per running debate
+	ctx   context.Context // the debates': canceled by drain
+	stop  context.CancelFunc
+	slots chan struct{} // one per running debate
 
 	mu      sync.Mutex
 	closing bool
 	wg      sync.WaitGroup
+	cancels map[string]context.CancelFunc // the debates running, by id
 }
 
 func newLocalBackend(p *preparer, st store.Store, hub *server.Hub, log *slog.Logger, max int) *localBackend {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &localBackend{prep: p, st: st, hub: hub, log: log, ctx: ctx, cancel: cancel, slots: make(chan struct{}, max)}
+	return &localBackend{prep: p, st: st, hub: hub, log: log, ctx: ctx, stop: cancel, slots: make(chan struct{}, max), cancels: map[string]context.CancelFunc{}}
 }
 
 func (l *localBackend) store() server.Store { return l.st }
-func (l *localBackend) close()              { l.cancel(); l.st.Close() }
+func (l *localBackend) close()              { l.stop(); l.st.Close() }
+
+// cancel interrupts one debate (recorded as interrupted: resumable).
+func (l *localBackend) cancel(_ context.Context, id string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c, ok := l.cancels[id]
+	if !ok {
+		return server.ErrNotRunningHere
+	}
+	c()
+	return nil
+}
 
 func (l *localBackend) start(ctx context.Context, req server.Request) (string, error) {
 	select {
@@ -333,11 +407,21 @@ func (l *localBackend) start(ctx context.Context, req server.Request) (string, e
 		return "", server.ErrBusy
 	}
 	l.wg.Add(1)
+	dctx, dcancel := context.WithCancel(l.ctx)
+	l.cancels[d.ID] = dcancel
 	l.mu.Unlock()
 	go func() {
 		defer l.wg.Done()
 		defer release()
-		rec, err := debate.Run(l.ctx, d, emit)
+		defer func() {
+			l.mu.Lock()
+			delete(l.cancels, d.ID)
+			l.mu.Unlock()
+			dcancel()
+		}()
+		d.Panel = callcache.Wrap(d.Panel, callcache.Of(l.st), callcache.Record, nil)
+		d.Redact = s.redact
+		rec, err := debate.Run(dctx, d, emit)
 		var ns *errNotStored
 		switch {
 		case errors.As(err, &ns):
@@ -373,7 +457,7 @@ func (l *localBackend) drain(ctx context.Context) {
 	l.mu.Lock()
 	l.closing = true
 	l.mu.Unlock()
-	l.cancel()
+	l.stop()
 	done := make(chan struct{})
 	go func() {
 		l.wg.Wait()
@@ -394,6 +478,11 @@ type teamBackend struct {
 	runner *jobs.Runner
 	hub    *server.Hub
 	log    *slog.Logger
+	// stopped tells the metrics and traces that a debate stopped running here
+	// without finishing (handed to the queue, or let go to another replica).
+	stopped func(id string)
+	mu      sync.Mutex
+	cancels map[string]context.CancelFunc // the debates this replica runs
 }
 
 // errHandedOn stops the engine on purpose: after the debate_started event when the
@@ -406,10 +495,10 @@ func newTeamBackend(ctx context.Context, p *preparer, dsn string, hub *server.Hu
 	if err != nil {
 		return nil, usageErr("check the PostgreSQL URL given to --db or PARLEY_DB", "%v", err)
 	}
-	t := &teamBackend{prep: p, st: st, hub: hub, log: log}
+	t := &teamBackend{prep: p, st: st, hub: hub, log: log, stopped: func(string) {}, cancels: map[string]context.CancelFunc{}}
 	t.runner, err = jobs.New(ctx, jobs.Config{
 		Pool: st.Pool(), Store: st, Run: t.run,
-		Workers: o.maxDebates, LeaseTTL: o.leaseTTL, Logger: log,
+		Workers: o.maxDebates, LeaseTTL: o.leaseTTL, Logger: log, Middleware: o.jobMiddleware,
 	})
 	if err == nil {
 		err = t.runner.Start(ctx)
@@ -422,6 +511,20 @@ func newTeamBackend(ctx context.Context, p *preparer, dsn string, hub *server.Hu
 }
 
 func (t *teamBackend) store() server.Store { return t.st }
+
+// cancel interrupts a debate if this replica runs it. Canceling the job's context
+// would hand the debate on to another replica; a canceled debate records its
+// interruption instead (see run).
+func (t *teamBackend) cancel(_ context.Context, id string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c, ok := t.cancels[id]
+	if !ok {
+		return server.ErrNotRunningHere
+	}
+	c()
+	return nil
+}
 
 // close stops the job queue if drain did not (the server failed to start) and
 // then the store: River must not outlive its pool.
@@ -461,6 +564,7 @@ func (t *teamBackend) start(ctx context.Context, req server.Request) (string, er
 		}
 		handed = true
 		t.hub.Publish(e)
+		t.stopped(e.DebateID) // it runs in a job, here or on another replica
 		return errHandedOn
 	}
 	_, err = debate.Run(ctx, d, emit)
@@ -484,7 +588,7 @@ func (t *teamBackend) run(ctx context.Context, id string) error {
 		return err
 	}
 	switch debate.Replay(events).Status {
-	case debate.StatusCompleted, debate.StatusFailed:
+	case debate.StatusCompleted, debate.StatusDegraded, debate.StatusFailed:
 		return nil
 	}
 	d, resolved, err := t.prep.resume(ctx, events)
@@ -492,17 +596,49 @@ func (t *teamBackend) run(ctx context.Context, id string) error {
 		return fmt.Errorf("debate %s cannot run on this replica: %w", id, err)
 	}
 	s := &sink{store: t.st, secrets: secretsOf(resolved), owner: me(), claimed: true, progress: t.hub.Publish}
+	// A user's cancel (POST …/cancel) is recorded as an interruption and ends the
+	// job; any other end of ctx hands the debate on to another replica.
+	dctx, dcancel := context.WithCancel(ctx)
+	var canceled atomic.Bool
+	t.mu.Lock()
+	t.cancels[id] = func() { canceled.Store(true); dcancel() }
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		delete(t.cancels, id)
+		t.mu.Unlock()
+		dcancel()
+		t.stopped(id)
+	}()
 	emit := func(e debate.Event) error {
-		if e.Kind == debate.KindDebateFinished && e.Finished != nil && e.Finished.Status == debate.StatusInterrupted {
+		if e.Kind == debate.KindDebateFinished && e.Finished != nil && e.Finished.Status == debate.StatusInterrupted && !canceled.Load() {
 			return errHandedOn
 		}
 		return s.emit(e)
 	}
-	rec, err := debate.Run(ctx, d, emit)
+	d.Redact = s.redact
+	rec, err := debate.Run(dctx, d, emit)
+	if canceled.Load() && errors.Is(err, debate.ErrInterrupted) {
+		t.log.Info("debate canceled; resumable", "debate", id, "resume", "parley resume "+id)
+		return nil // done: River must not run it again
+	}
 	if err == nil && rec != nil {
 		t.log.Info("debate finished", "debate", id, "status", rec.Status, "stopped_because", rec.StoppedBecause)
 	}
 	return err
+}
+
+// logSecrets are the values the server's log must never show: the API token and
+// every provider key in the environment.
+func logSecrets(env func(string) string, token string) []string {
+	out := []string{token}
+	for _, k := range []string{"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "GEMINI_API_KEY",
+		"GOOGLE_API_KEY", "OPENROUTER_API_KEY", "XAI_API_KEY", "GROQ_API_KEY", "MISTRAL_API_KEY", "DEEPSEEK_API_KEY"} {
+		if v := env(k); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // modelsLister answers GET /api/models with what `parley models --format json`

@@ -349,7 +349,7 @@ func TestServeShutdownLeavesResumable(t *testing.T) {
 		}
 		return done == 2
 	})
-	time.Sleep(200 * time.Millisecond) // the two answers are stored
+	h.waitStored(t, 2, 2)
 	if code := s.stop(); code != 0 {
 		t.Fatalf("serve exited %d\n%s", code, s.log.String())
 	}

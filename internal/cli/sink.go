@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/parleyhq/parley/debate"
@@ -52,35 +50,25 @@ func (s *sink) emit(e debate.Event) error {
 	return nil
 }
 
-// scrub removes any credential from the text fields an event can carry. Providers
-// already keep keys out of their errors; this is the second lock on the door.
+// scrub replaces *e with a copy free of any credential, in every string it carries
+// (the parsed reply's fields too). It never writes through e's pointers: those are
+// the engine's or another consumer's. The engine, given redact as Debate.Redact,
+// already emits scrubbed events; this is the second lock on the door.
 func (s *sink) scrub(e *debate.Event) {
 	if len(s.secrets) == 0 {
 		return
 	}
-	clean := func(p *string) {
-		for _, k := range s.secrets {
-			if strings.Contains(*p, k) {
-				*p = strings.ReplaceAll(*p, k, "[redacted]")
-			}
+	*e = e.Redact(s.redact)
+}
+
+// redact removes the sink's secrets from one string; it is the engine's Redact.
+func (s *sink) redact(x string) string {
+	for _, k := range s.secrets {
+		if k != "" && strings.Contains(x, k) {
+			x = strings.ReplaceAll(x, k, "[redacted]")
 		}
 	}
-	clean(&e.Text)
-	if e.Turn != nil {
-		clean(&e.Turn.Text)
-		clean(&e.Turn.Error)
-		clean(&e.Turn.Prompt)
-	}
-	if e.Retry != nil {
-		clean(&e.Retry.Error)
-	}
-	if e.Finished != nil {
-		clean(&e.Finished.Error)
-	}
-	if e.Verdict != nil {
-		clean(&e.Verdict.Text)
-		clean(&e.Verdict.Recommendation)
-	}
+	return x
 }
 
 func openStore(ctx context.Context, path string) (store.Store, error) {
@@ -114,6 +102,5 @@ func alive(o store.Owner) bool {
 	if o.PID == os.Getpid() {
 		return true
 	}
-	err := syscall.Kill(o.PID, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+	return processAlive(o.PID)
 }

@@ -10,10 +10,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/parleyhq/parley/provider"
 )
 
 // Config is the file's content. Every key is optional.
@@ -34,6 +37,10 @@ type Config struct {
 	Format  string              `yaml:"format,omitempty"`
 	OutDir  string              `yaml:"out_dir,omitempty"`
 	Quiet   bool                `yaml:"quiet,omitempty"`
+	// Settings are default generation settings by provider kind ("anthropic") or
+	// by model ("openai:gpt-5"), for every seat of it; a model entry's own, a
+	// mode's and a ref's "?" win over them.
+	Settings map[string]provider.Settings `yaml:"settings,omitempty"`
 
 	// Path is where the config was read from ("" when none was found).
 	Path string `yaml:"-"`
@@ -51,6 +58,25 @@ type Endpoint struct {
 	Persona       string            `yaml:"persona,omitempty"`
 	Temperature   *float64          `yaml:"temperature,omitempty"`
 	Headers       map[string]string `yaml:"headers,omitempty"`
+	// Generation settings, as in a ref's "?key=value" (a ref's own win):
+	Reasoning string `yaml:"reasoning,omitempty"`  // OpenAI effort: minimal, low, medium, high
+	Thinking  string `yaml:"thinking,omitempty"`   // thinking budget in tokens, or off (Anthropic, Gemini)
+	MaxTokens int    `yaml:"max_tokens,omitempty"` // output cap
+	API       string `yaml:"api,omitempty"`        // OpenAI wire API: responses or chat
+}
+
+// Settings are the endpoint's generation settings.
+func (ep Endpoint) Settings() (provider.Settings, error) {
+	s := provider.Settings{Temperature: ep.Temperature, MaxTokens: ep.MaxTokens}
+	for _, kv := range [][2]string{{"reasoning", ep.Reasoning}, {"thinking", ep.Thinking}, {"api", ep.API}} {
+		if kv[1] == "" {
+			continue
+		}
+		if err := s.Set(kv[0], kv[1]); err != nil {
+			return provider.Settings{}, err
+		}
+	}
+	return s, s.Validate()
 }
 
 // Price is in US dollars per million tokens.
@@ -91,6 +117,14 @@ func Parse(r io.Reader, source string) (*Config, error) {
 }
 
 func (c *Config) validate() error {
+	for key, s := range c.Settings {
+		if err := c.checkSettingsKey(key); err != nil {
+			return fmt.Errorf("settings.%s: %w", key, err)
+		}
+		if err := s.Validate(); err != nil {
+			return fmt.Errorf("settings.%s: %w", key, err)
+		}
+	}
 	for name, ep := range c.Models {
 		if strings.ContainsAny(name, ":,") {
 			return fmt.Errorf("models.%s: a model name may not contain ':' or ','", name)
@@ -101,11 +135,53 @@ func (c *Config) validate() error {
 		if ep.Model == "" && ep.Provider != "cli" {
 			return fmt.Errorf("models.%s: model is required", name)
 		}
+		if _, err := ep.Settings(); err != nil {
+			return fmt.Errorf("models.%s: %w", name, err)
+		}
 		if looksLikeKey(ep.APIKeyEnv) {
 			return fmt.Errorf("models.%s: api_key_env takes the NAME of an environment variable, not the key itself", name)
 		}
 	}
 	return nil
+}
+
+// checkSettingsKey accepts a provider kind or PROVIDER:MODEL. A name from models:
+// is refused: its entry takes the same keys directly, and two places for one
+// model's settings would leave the reader guessing which wins.
+func (c *Config) checkSettingsKey(key string) error {
+	if _, ok := c.Models[key]; ok {
+		return fmt.Errorf("%q is a model defined under models:; put its settings in that entry (models.%s.thinking: …)", key, key)
+	}
+	prov, model, hasModel := strings.Cut(key, ":")
+	if !slices.Contains(Providers, prov) {
+		return fmt.Errorf("%q is neither a provider (%s) nor PROVIDER:MODEL", key, strings.Join(Providers, ", "))
+	}
+	if hasModel && strings.TrimSpace(model) == "" {
+		return fmt.Errorf("the model is missing after %q", prov+":")
+	}
+	if strings.Contains(key, "?") {
+		return fmt.Errorf("write the settings under the key, not after a \"?\" in it")
+	}
+	return nil
+}
+
+// Layer is one source of a seat's settings, named for error messages
+// ("the config's settings.anthropic", "mode deep").
+type Layer struct {
+	From     string
+	Settings provider.Settings
+}
+
+// SettingsFor are the config's default settings for a seat of that provider kind
+// and model, lowest precedence first: the provider's entry, then the model's.
+func (c *Config) SettingsFor(kind, model string) []Layer {
+	var out []Layer
+	for _, key := range []string{kind, kind + ":" + model} {
+		if s, ok := c.Settings[key]; ok && !s.IsZero() {
+			out = append(out, Layer{From: "the config's settings." + key, Settings: s})
+		}
+	}
+	return out
 }
 
 // looksLikeKey catches the common mistake of pasting a key where its variable's name

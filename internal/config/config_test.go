@@ -112,7 +112,7 @@ func TestLoadOrderAndPaths(t *testing.T) {
 // The starter names every key of Config and Endpoint, and parses once uncommented.
 func TestStarterNamesEveryOption(t *testing.T) {
 	var b strings.Builder
-	option := regexp.MustCompile(`^# ( *[a-z_-]+:( .*)?)$`)
+	option := regexp.MustCompile(`^# ( *(?:[a-z_-]+|"[a-z0-9:._-]+"):( .*)?)$`)
 	for _, line := range strings.Split(Starter, "\n") {
 		// Uncomment option lines ("# key: value"), keep prose comments.
 		if m := option.FindStringSubmatch(line); m != nil {
@@ -126,7 +126,8 @@ func TestStarterNamesEveryOption(t *testing.T) {
 	}
 	ep := c.Models["local-qwen"]
 	if c.Mode == "" || len(c.Panel) == 0 || len(c.Panels) == 0 || c.Timeout == 0 || c.MaxCost == 0 || c.DB == "" || c.Format == "" || c.Rounds == 0 || c.Chair == "" || c.OutDir == "" ||
-		ep.BaseURL == "" || ep.APIKeyEnv == "" || ep.Price == nil || ep.ContextWindow == 0 || ep.Persona == "" || ep.Temperature == nil || len(ep.Headers) == 0 {
+		ep.BaseURL == "" || ep.APIKeyEnv == "" || ep.Price == nil || ep.ContextWindow == 0 || ep.Persona == "" || ep.Temperature == nil || len(ep.Headers) == 0 || ep.MaxTokens == 0 ||
+		c.Models["deep-claude"].Thinking == "" || c.Models["careful-gpt"].Reasoning == "" || c.Models["careful-gpt"].API == "" || c.Settings["anthropic"].Thinking == nil || c.Settings["openai:gpt-5.5"].Reasoning == "" {
 		t.Errorf("the starter leaves an option out: %+v %+v", c, ep)
 	}
 }

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/parleyhq/parley/provider"
 )
 
 // Providers are the provider kinds a model ref may name.
@@ -14,6 +16,9 @@ type Ref struct {
 	Provider string
 	Model    string // for cli: the CLI name with an optional /MODEL
 	Name     string // set when the ref names a config endpoint
+	// Settings are the ref's own generation settings, from "?key=value&…" after the
+	// model; a config endpoint's settings are merged under them when it is resolved.
+	Settings provider.Settings
 }
 
 // ParseRef reads one model ref. Names defined in the config take precedence; a ref
@@ -21,14 +26,23 @@ type Ref struct {
 func (c *Config) ParseRef(s string) (Ref, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return Ref{}, fmt.Errorf("an empty model ref; write PROVIDER:MODEL, e.g. openai:gpt-5")
+		return Ref{}, fmt.Errorf("an empty model ref; write PROVIDER:MODEL, e.g. openai:gpt-5.5")
+	}
+	raw := s
+	s, query, hasQuery := strings.Cut(s, "?")
+	settings, err := provider.ParseSettings(query)
+	if err != nil {
+		return Ref{}, fmt.Errorf("model ref %q: %w", raw, err)
+	}
+	if hasQuery && settings.IsZero() {
+		return Ref{}, fmt.Errorf("model ref %q: nothing after \"?\"; write e.g. %s?max_tokens=16000, or leave the \"?\" out", raw, s)
 	}
 	if ep, ok := c.Models[s]; ok {
-		return Ref{Raw: s, Provider: ep.Provider, Model: ep.Model, Name: s}, nil
+		return Ref{Raw: raw, Provider: ep.Provider, Model: ep.Model, Name: s, Settings: settings}, nil
 	}
 	prov, model, ok := strings.Cut(s, ":")
 	if !ok {
-		return Ref{}, fmt.Errorf("model ref %q: write PROVIDER:MODEL (providers: %s), or define %q under models: in the config", s, strings.Join(Providers, ", "), s)
+		return Ref{}, fmt.Errorf("model ref %q: write PROVIDER:MODEL (providers: %s), or define %q under models: in the config", raw, strings.Join(Providers, ", "), s)
 	}
 	known := false
 	for _, p := range Providers {
@@ -37,12 +51,12 @@ func (c *Config) ParseRef(s string) (Ref, error) {
 		}
 	}
 	if !known {
-		return Ref{}, fmt.Errorf("model ref %q: unknown provider %q (known: %s)", s, prov, strings.Join(Providers, ", "))
+		return Ref{}, fmt.Errorf("model ref %q: unknown provider %q (known: %s)", raw, prov, strings.Join(Providers, ", "))
 	}
 	if strings.TrimSpace(model) == "" {
-		return Ref{}, fmt.Errorf("model ref %q: the model is missing after %q", s, prov+":")
+		return Ref{}, fmt.Errorf("model ref %q: the model is missing after %q", raw, prov+":")
 	}
-	return Ref{Raw: s, Provider: prov, Model: model}, nil
+	return Ref{Raw: raw, Provider: prov, Model: model, Settings: settings}, nil
 }
 
 // SplitList splits a comma-separated list, dropping empty items.

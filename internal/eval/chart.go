@@ -1,97 +1,44 @@
 package eval
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
-	"math"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
+	"html"
+	"image/color"
+	"io"
+	"os"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// The accuracy-against-cost chart: one point per strategy at (mean cost of a question,
-// accuracy), with its 95% interval as a vertical bar. It is built once as a list of
-// shapes in layout units, then written as SVG (text in the reader's monospace font)
-// or rasterised to PNG by this package's own small renderer and bitmap font, so the
-// two files always show the same picture.
+// The charts are drawn with gonum/plot, which lays out axes, ticks, labels and
+// legends and writes SVG and PNG from one drawing (its own embedded fonts, no cgo).
 
-// Chart geometry, in layout units. The PNG is PNGScale pixels per unit.
+// Chart size, in points (1/72 inch); the PNG is PNGScale pixels per point.
 const (
 	ChartWidth  = 720
 	ChartHeight = 450
 	PNGScale    = 2
-
-	plotLeft   = 64
-	plotRight  = ChartWidth - 24
-	plotTop    = 74
-	plotBottom = ChartHeight - 56
-)
-
-type rgb struct{ r, g, b uint8 }
-
-func (c rgb) hex() string { return fmt.Sprintf("#%02x%02x%02x", c.r, c.g, c.b) }
-
-func hexColor(s string) rgb {
-	v, _ := strconv.ParseUint(strings.TrimPrefix(s, "#"), 16, 32)
-	return rgb{uint8(v >> 16), uint8(v >> 8), uint8(v)}
-}
-
-var (
-	ink      = hexColor("#222222")
-	muted    = hexColor("#666666")
-	gridLine = hexColor("#e3e3e3")
-	white    = rgb{255, 255, 255}
 )
 
 // Okabe–Ito colours, distinct under the common colour-vision deficiencies; one per
 // kind of strategy, the debate modes cycling through the rest.
 var (
-	kindColor = map[string]rgb{
-		KindSingle:          hexColor("#0072B2"),
-		KindVote:            hexColor("#E69F00"),
-		KindSelfConsistency: hexColor("#009E73"),
+	kindColor = map[string]color.RGBA{
+		KindSingle:          {0x00, 0x72, 0xB2, 0xff},
+		KindVote:            {0xE6, 0x9F, 0x00, 0xff},
+		KindSelfConsistency: {0x00, 0x9E, 0x73, 0xff},
 	}
-	debateColors = []rgb{hexColor("#D55E00"), hexColor("#CC79A7"), hexColor("#56B4E9"), hexColor("#000000")}
+	debateColors = []color.RGBA{{0xD5, 0x5E, 0x00, 0xff}, {0xCC, 0x79, 0xA7, 0xff}, {0x56, 0xB4, 0xE9, 0xff}, {0x00, 0x00, 0x00, 0xff}}
 )
-
-// Shapes. attrs are extra SVG attributes (class, data-*) that let a test read the
-// drawing back; the rasteriser ignores them.
-type (
-	lineShape struct {
-		x1, y1, x2, y2, width float64
-		color                 rgb
-		dash                  bool
-		attrs                 [][2]string
-	}
-	rectShape struct {
-		x, y, w, h float64
-		color      rgb
-		opacity    float64 // 0 means 1
-	}
-	circleShape struct {
-		cx, cy, r float64
-		fill      rgb
-		stroke    rgb
-		strokeW   float64
-		attrs     [][2]string
-	}
-	textShape struct {
-		x, y   float64 // the baseline's start, middle or end (see anchor)
-		s      string
-		size   float64 // font pixels per layout unit: 1 for 9-unit-high text
-		anchor string  // start, middle, end
-		color  rgb
-		bold   bool
-		rotate bool // read bottom to top (the y axis title)
-		attrs  [][2]string
-	}
-)
-
-// Figure is a chart ready to be written.
-type Figure struct {
-	shapes []any
-	title  string
-}
 
 // ChartPoint is one strategy as the chart places it.
 type ChartPoint struct {
@@ -99,6 +46,7 @@ type ChartPoint struct {
 	X                float64 // cost (or tokens) per question
 	Accuracy         float64
 	CI               [2]float64
+	Color            color.RGBA
 }
 
 // chartPoints reads the plotted values from a report. The x axis is cost per
@@ -111,6 +59,7 @@ func chartPoints(rep *Report, kinds map[string]string) (pts []ChartPoint, byToke
 			byTokens = false
 		}
 	}
+	debates := 0
 	for _, s := range rep.Strategies {
 		if s.N == 0 {
 			continue
@@ -130,275 +79,242 @@ func chartPoints(rep *Report, kinds map[string]string) (pts []ChartPoint, byToke
 		default:
 			p.Label = s.Key
 		}
+		c, ok := kindColor[p.Kind]
+		if !ok {
+			c = debateColors[debates%len(debateColors)]
+			debates++
+		}
+		p.Color = c
 		pts = append(pts, p)
 	}
 	return pts, byTokens
 }
 
-// Chart draws the report. kinds maps each strategy key to its kind (from the spec),
+// errBars is one strategy's 95% interval as a gonum error bar.
+type errBars struct{ p ChartPoint }
+
+func (e errBars) Len() int                  { return 1 }
+func (e errBars) XY(int) (float64, float64) { return e.p.X, 100 * e.p.Accuracy }
+func (e errBars) YError(int) (float64, float64) {
+	return 100 * (e.p.Accuracy - e.p.CI[0]), 100 * (e.p.CI[1] - e.p.Accuracy)
+}
+
+// Chart plots accuracy against cost per question, one point per strategy with its
+// 95% interval as a bar. kinds maps each strategy key to its kind (from the spec),
 // which picks its colour.
-func Chart(rep *Report, kinds map[string]string) *Figure {
+func Chart(rep *Report, kinds map[string]string) (*plot.Plot, []ChartPoint, error) {
 	pts, byTokens := chartPoints(rep, kinds)
-	f := &Figure{}
-	add := func(s any) { f.shapes = append(f.shapes, s) }
-	add(rectShape{0, 0, ChartWidth, ChartHeight, white, 1})
-
-	// Titles.
-	what := "cost"
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Accuracy against cost: %d questions, 95%% Wilson intervals", rep.Questions)
+	p.X.Label.Text = "cost per question (USD)"
 	if byTokens {
-		what = "tokens"
+		p.X.Label.Text = "tokens per question (no price known)"
 	}
-	f.title = fmt.Sprintf("Accuracy against %s per question", what)
-	add(textShape{x: plotLeft, y: 24, s: f.title, size: 1.5, color: ink, bold: true})
-	sub := fmt.Sprintf("%d questions from %s; bars: 95%% Wilson interval", rep.Questions, filepath.Base(rep.Dataset))
-	if rep.Status != StatusCompleted {
-		sub += " (not finished: " + rep.Status + ")"
-	}
-	add(textShape{x: plotLeft, y: 42, s: sub, size: 1, color: muted})
-
-	// Legend: the colour of each kind present, in a fixed order.
-	present := map[string]bool{}
-	for _, p := range pts {
-		present[p.Kind] = true
-	}
-	lx := float64(plotLeft)
-	for _, l := range []struct{ kind, text string }{
-		{KindSingle, "one model"}, {KindVote, "majority vote"}, {KindSelfConsistency, "self-consistency"}, {KindDebate, "debate"},
-	} {
-		if !present[l.kind] {
-			continue
+	p.Y.Label.Text = "accuracy (%)"
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = false
+	p.Legend.Left = false
+	// Every bar first, then every point, so that no bar hides a point.
+	for _, pt := range pts {
+		bars, err := plotter.NewYErrorBars(errBars{pt})
+		if err != nil {
+			return nil, nil, err
 		}
-		c, ok := kindColor[l.kind]
-		if !ok {
-			c = debateColors[0]
+		bars.Color = pt.Color
+		bars.Width = 2
+		bars.CapWidth = 8
+		p.Add(bars)
+	}
+	for _, pt := range pts {
+		sc, err := plotter.NewScatter(plotter.XYs{{X: pt.X, Y: 100 * pt.Accuracy}})
+		if err != nil {
+			return nil, nil, err
 		}
-		add(circleShape{cx: lx + 4, cy: 56, r: 4, fill: c, stroke: white, strokeW: 1})
-		add(textShape{x: lx + 12, y: 59.5, s: l.text, size: 1, color: muted})
-		lx += 12 + textWidth(l.text, 1) + 18
+		sc.GlyphStyle.Shape = draw.CircleGlyph{}
+		sc.GlyphStyle.Color = pt.Color
+		sc.GlyphStyle.Radius = 5
+		p.Add(sc)
+		p.Legend.Add(fmt.Sprintf("%s %s", pt.Label, pct(pt.Accuracy)), sc)
 	}
-
-	// Axes. Accuracy starts at 0 unless every interval sits well above it; then the
-	// axis starts at the 10% below the lowest interval, so that differences stay
-	// visible (the tick labels say where it starts).
-	xmax, xstep := niceAxis(maxX(pts))
-	ymin, ystep := accuracyAxis(pts)
-	xpx := func(v float64) float64 { return plotLeft + v/xmax*(plotRight-plotLeft) }
-	ypx := func(a float64) float64 { return plotBottom - (a-ymin)/(1-ymin)*(plotBottom-plotTop) }
-	for i := int(math.Round(ymin * 100)); i <= 100; i += int(math.Round(ystep * 100)) {
-		a := float64(i) / 100
-		y := ypx(a)
-		if i > int(math.Round(ymin*100)) {
-			add(lineShape{x1: plotLeft, y1: y, x2: plotRight, y2: y, width: 1, color: gridLine})
-		}
-		v := strconv.FormatFloat(a, 'f', -1, 64)
-		add(lineShape{x1: plotLeft - 4, y1: y, x2: plotLeft, y2: y, width: 1, color: ink, attrs: [][2]string{{"class", "tick-y"}, {"data-value", v}}})
-		add(textShape{x: plotLeft - 8, y: y + 3.5, s: fmt.Sprintf("%d%%", i), size: 1, anchor: "end", color: ink, attrs: [][2]string{{"class", "tick-y-label"}, {"data-value", v}}})
+	p.X.Min = 0
+	for _, pt := range pts { // room right of the costliest point for its dot
+		p.X.Max = max(p.X.Max, 1.08*pt.X)
 	}
-	nx := int(math.Round(xmax / xstep))
-	for i := 0; i <= nx; i++ {
-		v := float64(i) * xstep
-		x := xpx(v)
-		if i > 0 {
-			add(lineShape{x1: x, y1: plotTop, x2: x, y2: plotBottom, width: 1, color: gridLine})
-		}
-		val := strconv.FormatFloat(v, 'g', 12, 64)
-		add(lineShape{x1: x, y1: plotBottom, x2: x, y2: plotBottom + 4, width: 1, color: ink, attrs: [][2]string{{"class", "tick-x"}, {"data-value", val}}})
-		add(textShape{x: x, y: plotBottom + 17, s: tickLabel(v, xstep, byTokens), size: 1, anchor: "middle", color: ink, attrs: [][2]string{{"class", "tick-x-label"}, {"data-value", val}}})
-	}
-	add(lineShape{x1: plotLeft, y1: plotBottom, x2: plotRight, y2: plotBottom, width: 1, color: ink})
-	add(lineShape{x1: plotLeft, y1: plotTop, x2: plotLeft, y2: plotBottom, width: 1, color: ink})
-	xtitle := "mean cost of a question (USD)"
-	if byTokens {
-		xtitle = "mean tokens of a question, in + out (no prices known)"
-	}
-	add(textShape{x: (plotLeft + plotRight) / 2, y: ChartHeight - 16, s: xtitle, size: 1, anchor: "middle", color: ink})
-	add(textShape{x: 20, y: (plotTop + plotBottom) / 2, s: "accuracy", size: 1, anchor: "middle", color: ink, rotate: true})
-
-	// Points, bars and labels; debates take their colours in order.
-	debateN := 0
-	colors := make([]rgb, len(pts))
-	for i, p := range pts {
-		c, ok := kindColor[p.Kind]
-		if !ok {
-			c = debateColors[debateN%len(debateColors)]
-			debateN++
-		}
-		colors[i] = c
-	}
-	dodge := dodges(pts, xpx)
-	for i, p := range pts {
-		x, lo, hi := xpx(p.X)+dodge[i], ypx(p.CI[0]), ypx(p.CI[1])
-		attrs := [][2]string{{"class", "ci"}, {"data-strategy", p.Key}}
-		add(lineShape{x1: x, y1: lo, x2: x, y2: hi, width: 1.5, color: colors[i], attrs: attrs})
-		add(lineShape{x1: x - 4, y1: lo, x2: x + 4, y2: lo, width: 1.5, color: colors[i]})
-		add(lineShape{x1: x - 4, y1: hi, x2: x + 4, y2: hi, width: 1.5, color: colors[i]})
-	}
-	// Labels keep clear of every point and bar, and of each other, as far as the
-	// room allows; the points are drawn last, so no label ever hides one.
-	var obstacles []obstacle
-	for i, p := range pts {
-		x := xpx(p.X) + dodge[i]
-		y, lo, hi := ypx(p.Accuracy), ypx(p.CI[0]), ypx(p.CI[1])
-		obstacles = append(obstacles, obstacle{[4]float64{x - 6, y - 6, x + 6, y + 6}, 10}, obstacle{[4]float64{x - 5, hi - 1, x + 5, lo + 1}, 1})
-	}
-	for i, p := range pts {
-		x, y := xpx(p.X)+dodge[i], ypx(p.Accuracy)
-		label := fmt.Sprintf("%s %s", p.Label, pct(p.Accuracy))
-		w := textWidth(label, 1)
-		bx, by := placeLabel(x, y, w, obstacles)
-		obstacles = append(obstacles, obstacle{[4]float64{bx - 2, by - 9, bx + w + 2, by + 3}, 5})
-		add(rectShape{bx - 2, by - 9, w + 4, 12, white, 0.85})
-		add(textShape{x: bx, y: by, s: label, size: 1, color: colors[i], attrs: [][2]string{{"class", "point-label"}, {"data-strategy", p.Key}}})
-	}
-	for i, p := range pts {
-		x, y := xpx(p.X)+dodge[i], ypx(p.Accuracy)
-		add(circleShape{cx: x, cy: y, r: 5, fill: colors[i], stroke: white, strokeW: 1.5, attrs: [][2]string{
-			{"class", "point"}, {"data-strategy", p.Key},
-			{"data-x", strconv.FormatFloat(p.X, 'g', 12, 64)}, {"data-accuracy", strconv.FormatFloat(p.Accuracy, 'g', 12, 64)},
-			{"data-dodge", num(dodge[i])},
-		}})
-	}
-	return f
+	p.Y.Max = 100
+	return p, pts, nil
 }
 
-// obstacle is a box a label should not cover, weighted by how bad covering it is.
-type obstacle struct {
-	box    [4]float64 // x0, y0, x1, y1
-	weight float64
-}
-
-// placeLabel finds a spot for a label of width w near the point (x, y), inside the
-// plot: the spot with the lowest cost, where covering a point costs most, another
-// label less, an error bar little, and every unit away from the point a little too
-// (right of it is preferred), so a label may cross a bar rather than drift off. It
-// returns the label's left end on its baseline.
-func placeLabel(x, y, w float64, obstacles []obstacle) (bx, by float64) {
-	best, bestScore := [2]float64{x + 9, y + 3.5}, math.Inf(1)
-	for _, dx := range []float64{9, 20} {
-		for _, dy := range []float64{0, -12, 12, -24, 24, -36, 36, -48, 48} {
-			for side, left := range []float64{x + dx, x - dx - w} {
-				cx, cy := left, y+3.5+dy
-				box := [4]float64{cx - 2, cy - 9, cx + w + 2, cy + 3}
-				if box[0] < plotLeft+2 || box[2] > ChartWidth-4 || box[1] < plotTop-12 || box[3] > plotBottom-2 {
-					continue
-				}
-				score := 4*math.Abs(dy) + 3*(dx-9) + 20*float64(side)
-				for _, o := range obstacles {
-					ox := math.Min(box[2], o.box[2]) - math.Max(box[0], o.box[0])
-					oy := math.Min(box[3], o.box[3]) - math.Max(box[1], o.box[1])
-					if ox > 0 && oy > 0 {
-						score += ox * oy * o.weight
-					}
-				}
-				if score < bestScore {
-					best, bestScore = [2]float64{cx, cy}, score
-				}
+// ReliabilityChart plots, for each answer source with stated confidences, the share
+// right in each confidence bin against the mean confidence stated there. A calibrated
+// source lies on the diagonal; below it, overconfident.
+func ReliabilityChart(rep *Report) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = "Reliability: stated confidence against share right"
+	p.X.Label.Text = "mean stated confidence (%)"
+	p.Y.Label.Text = "share right (%)"
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 100, 0, 100
+	p.Add(plotter.NewGrid())
+	diag, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 100, Y: 100}})
+	if err != nil {
+		return nil, err
+	}
+	diag.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	diag.Color = color.Gray{0x99}
+	p.Add(diag)
+	p.Legend.Top = true
+	p.Legend.Left = true
+	palette := append([]color.RGBA{kindColor[KindSingle], kindColor[KindVote], kindColor[KindSelfConsistency]}, debateColors...)
+	i := 0
+	add := func(name string, c *Calibration) error {
+		if c == nil || len(c.Bins) == 0 {
+			return nil
+		}
+		var xys plotter.XYs
+		for _, b := range c.Bins {
+			xys = append(xys, plotter.XY{X: 100 * b.MeanConfidence, Y: 100 * b.Accuracy})
+		}
+		l, s, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return err
+		}
+		col := palette[i%len(palette)]
+		i++
+		l.Color, s.Color = col, col
+		s.Shape = draw.CircleGlyph{}
+		p.Add(l, s)
+		p.Legend.Add(fmt.Sprintf("%s (Brier %.3f)", name, c.Brier), l, s)
+		return nil
+	}
+	if rep.Pool == nil || rep.Pool.Source != KindSingle { // else the single rows say it
+		for _, s := range rep.Seats {
+			if err := add("seat "+s.Model, s.Calibration); err != nil {
+				return nil, err
 			}
 		}
 	}
-	return best[0], best[1]
+	for _, s := range rep.Strategies {
+		if err := add(s.Key, s.Calibration); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
-// dodgeGap is how close (in layout units) two points' x may come before they are
-// set apart; maxDodge bounds how far a point moves.
-const (
-	dodgeGap = 10
-	maxDodge = 12
-)
-
-// dodges moves points that would sit on one another's error bars (equal cost, as the
-// single models of one price often do) a few units apart, centred on their true x.
-// The shift is recorded on each point (data-dodge) and is far smaller than a tick.
-func dodges(pts []ChartPoint, xpx func(float64) float64) []float64 {
-	out := make([]float64, len(pts))
-	order := make([]int, len(pts))
-	for i := range order {
-		order[i] = i
+// renderSVG and renderPNG draw a plot at the chart size.
+func renderSVG(p *plot.Plot) ([]byte, error) {
+	c := vgsvg.New(ChartWidth, ChartHeight)
+	p.Draw(draw.New(c))
+	var b bytes.Buffer
+	if _, err := c.WriteTo(&b); err != nil {
+		return nil, err
 	}
-	sort.SliceStable(order, func(a, b int) bool { return pts[order[a]].X < pts[order[b]].X })
-	for start := 0; start < len(order); {
-		end := start + 1
-		for end < len(order) && xpx(pts[order[end]].X)-xpx(pts[order[end-1]].X) < dodgeGap {
-			end++
-		}
-		if m := end - start; m > 1 {
-			step := math.Min(dodgeGap, 2*maxDodge/float64(m-1))
-			for j := start; j < end; j++ {
-				out[order[j]] = (float64(j-start) - float64(m-1)/2) * step
+	return b.Bytes(), nil
+}
+
+func pngCanvas(p *plot.Plot) *vgimg.Canvas {
+	c := vgimg.NewWith(vgimg.UseWH(ChartWidth, ChartHeight), vgimg.UseDPI(72*PNGScale), vgimg.UseBackgroundColor(color.White))
+	p.Draw(draw.New(c))
+	return c
+}
+
+func renderPNG(p *plot.Plot) ([]byte, error) {
+	var b bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: pngCanvas(p)}).WriteTo(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// WriteCharts writes the accuracy-against-cost chart to prefix.svg and prefix.png,
+// and, when any answer stated a confidence, the reliability diagram to
+// prefix-reliability.svg and .png. It returns the files written.
+func WriteCharts(rep *Report, kinds map[string]string, prefix string) ([]string, error) {
+	charts, err := renderCharts(rep, kinds)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, c := range charts {
+		for _, f := range []struct {
+			ext  string
+			data []byte
+		}{{".svg", c.svg}, {".png", c.png}} {
+			path := prefix + c.suffix + f.ext
+			if err := os.WriteFile(path, f.data, 0o644); err != nil {
+				return out, err
 			}
-		}
-		start = end
-	}
-	return out
-}
-
-// accuracyAxis picks where the accuracy axis starts and its tick step.
-func accuracyAxis(pts []ChartPoint) (min, step float64) {
-	lo := 1.0
-	for _, p := range pts {
-		lo = math.Min(lo, p.CI[0])
-	}
-	if len(pts) > 0 && lo > 0.3 {
-		min = math.Floor((lo-0.02)*10) / 10
-	}
-	step = 0.2
-	if 1-min <= 0.6+1e-9 {
-		step = 0.1
-	}
-	return min, step
-}
-
-func maxX(pts []ChartPoint) float64 {
-	m := 0.0
-	for _, p := range pts {
-		m = math.Max(m, p.X)
-	}
-	return m
-}
-
-// niceAxis picks an axis maximum a little past m and a round tick step (1, 2 or 5
-// times a power of ten) giving 4 to 10 ticks.
-func niceAxis(m float64) (max, step float64) {
-	if m <= 0 || math.IsNaN(m) || math.IsInf(m, 0) {
-		return 1, 0.2
-	}
-	target := m * 1.1 / 5
-	pow := math.Pow(10, math.Floor(math.Log10(target)))
-	for _, f := range []float64{1, 2, 5, 10} {
-		step = f * pow
-		if step >= target {
-			break
+			out = append(out, path)
 		}
 	}
-	n := math.Ceil(m * 1.08 / step)
-	return n * step, step
+	return out, nil
 }
 
-// tickLabel writes an axis value with as many decimals as the step needs.
-func tickLabel(v, step float64, tokens bool) string {
-	if v == 0 {
-		if tokens {
-			return "0"
-		}
-		return "$0"
-	}
-	if tokens {
-		if step >= 1000 {
-			return strconv.FormatFloat(v/1000, 'f', decimals(step/1000), 64) + "k"
-		}
-		return strconv.FormatFloat(v, 'f', decimals(step), 64)
-	}
-	return "$" + strconv.FormatFloat(v, 'f', decimals(step), 64)
+type rendered struct {
+	suffix, title string
+	svg, png      []byte
 }
 
-func decimals(step float64) int {
-	d := 0
-	for s := step; s < 1-1e-9 && d < 10; s *= 10 {
-		d++
+type namedPlot struct {
+	suffix string
+	p      *plot.Plot
+}
+
+func renderCharts(rep *Report, kinds map[string]string) ([]rendered, error) {
+	cost, _, err := Chart(rep, kinds)
+	if err != nil {
+		return nil, err
 	}
-	// A step such as 0.25 needs one decimal more than its magnitude.
-	if math.Abs(step*math.Pow(10, float64(d))-math.Round(step*math.Pow(10, float64(d)))) > 1e-9 {
-		d++
+	plots := []namedPlot{{"", cost}}
+	hasCal := false
+	for _, s := range rep.Strategies {
+		hasCal = hasCal || s.Calibration != nil
 	}
-	return d
+	if hasCal {
+		rel, err := ReliabilityChart(rep)
+		if err != nil {
+			return nil, err
+		}
+		plots = append(plots, namedPlot{"-reliability", rel})
+	}
+	var out []rendered
+	for _, pl := range plots {
+		svg, err := renderSVG(pl.p)
+		if err != nil {
+			return nil, err
+		}
+		png, err := renderPNG(pl.p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rendered{suffix: pl.suffix, title: pl.p.Title.Text, svg: svg, png: png})
+	}
+	return out, nil
+}
+
+// WriteHTML writes the eval as one self-contained HTML page: the tables of
+// WriteMarkdown (rendered by goldmark, GitHub's table syntax) and the charts as SVG
+// data: URIs, so the file can be mailed or attached without its images.
+func WriteHTML(w io.Writer, rep *Report, kinds map[string]string) error {
+	var md bytes.Buffer
+	if err := WriteMarkdown(&md, rep); err != nil {
+		return err
+	}
+	var body bytes.Buffer
+	if err := goldmark.New(goldmark.WithExtensions(extension.Table)).Convert(md.Bytes(), &body); err != nil {
+		return err
+	}
+	charts, err := renderCharts(rep, kinds)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Eval %s</title>\n", html.EscapeString(rep.ID))
+	b.WriteString("<style>body{font:15px/1.45 system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}table{border-collapse:collapse;margin:1rem 0;font-variant-numeric:tabular-nums}th,td{border:1px solid #ddd;padding:.3rem .55rem}th{background:#f6f6f6}img{max-width:100%;height:auto}</style></head><body>\n")
+	for _, c := range charts {
+		fmt.Fprintf(&b, "<figure><img alt=\"%s\" src=\"data:image/svg+xml;base64,%s\"></figure>\n", html.EscapeString(c.title), base64.StdEncoding.EncodeToString(c.svg))
+	}
+	b.Write(body.Bytes())
+	b.WriteString("</body></html>\n")
+	_, err = w.Write(b.Bytes())
+	return err
 }

@@ -63,6 +63,24 @@ type Result struct {
 	WallMS       int64   `json:"wall_ms"`
 	Calls        int     `json:"calls"`
 	Failed       int     `json:"failed_calls,omitempty"`
+	// Confidence is the verdict's stated confidence (0–100); nil when it stated none.
+	Confidence *int `json:"confidence,omitempty"`
+	// Seats are the independent (first-round) answers of every model seat, for
+	// per-seat accuracy, calibration and error correlation.
+	Seats []SeatAnswer `json:"seats,omitempty"`
+	// Flips are a debate's answer changes as the engine labelled them
+	// (debate.AnalyseFlips); scored against the gold answer in the report.
+	Flips []debate.FlipDetail `json:"flips,omitempty"`
+	// Rounds are a debate's rounds: cost, answers changed, and each round's majority.
+	Rounds []debate.RoundChange `json:"rounds,omitempty"`
+}
+
+// SeatAnswer is one seat's independent answer and the confidence it stated.
+type SeatAnswer struct {
+	Seat       string `json:"seat"`
+	Model      string `json:"model"`
+	Answer     string `json:"answer"`
+	Confidence *int   `json:"confidence,omitempty"`
 }
 
 // line is one line of the checkpoint file.

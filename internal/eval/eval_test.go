@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"image/color"
 	"image/png"
 	"math"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/provider"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 func TestWilson(t *testing.T) {
@@ -285,105 +287,101 @@ func TestRunnerScores(t *testing.T) {
 	checkChart(t, rep, kinds, t.TempDir())
 }
 
-// checkChart writes the chart and reads it back: each strategy's point must sit where
-// the SVG's own axis ticks put its (cost per question, accuracy), its bar must span
-// its interval, and the PNG must decode at the documented size.
+// checkChart draws the chart and reads the PNG back: at the pixel where the plot's
+// own axes put each strategy's (cost per question, accuracy) is that strategy's
+// colour, at both ends of its interval bar too; the SVG and the HTML page carry the
+// drawing, and the PNG decodes at the documented size.
 func checkChart(t *testing.T, rep *Report, kinds map[string]string, dir string) {
 	t.Helper()
-	svgPath, pngPath, err := Chart(rep, kinds).WriteFiles(filepath.Join(dir, "chart"))
+	p, pts, err := Chart(rep, kinds)
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(svgPath)
+	if len(pts) != len(rep.Strategies) {
+		t.Fatalf("%d points for %d strategies", len(pts), len(rep.Strategies))
+	}
+	c := pngCanvas(p)
+	img := c.Image()
+	dc := p.DataCanvas(draw.New(c))
+	xf, yf := p.Transforms(&dc)
+	h := img.Bounds().Dy()
+	// at reads the pixel dx points right of (x, y): 3 points right of a point's
+	// centre is inside its dot (radius 5) but clear of its bar (width 2).
+	at := func(x, y, dx float64) color.RGBA {
+		px, py := int(math.Round((float64(xf(x))+dx)*PNGScale)), h-int(math.Round(float64(yf(y))*PNGScale))
+		return color.RGBAModel.Convert(img.At(px, py)).(color.RGBA)
+	}
+	for _, pt := range pts {
+		s := strategyOf(t, rep, pt.Key)
+		if pt.X != s.CostPerQuestion() || pt.Accuracy != s.Accuracy || pt.CI != s.CI95 {
+			t.Errorf("%s: plotted (%v, %v, %v), report says (%v, %v, %v)", pt.Key, pt.X, pt.Accuracy, pt.CI, s.CostPerQuestion(), s.Accuracy, s.CI95)
+		}
+		if got := at(pt.X, 100*pt.Accuracy, 3); got != pt.Color && !overlaps(pt, pts) {
+			t.Errorf("%s: pixel at its point is %v, want its colour %v", pt.Key, got, pt.Color)
+		}
+		if sharesX(pt, pts) {
+			continue // bars at one cost overlap
+		}
+		for _, end := range pt.CI {
+			if got := at(pt.X, 100*end, 0); got != pt.Color {
+				t.Errorf("%s: pixel at its bar's end %v is %v, want %v", pt.Key, end, got, pt.Color)
+			}
+		}
+	}
+	files, err := WriteCharts(rep, kinds, filepath.Join(dir, "chart"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pts, bars, xmap, ymap := readSVG(t, data)
-	for _, s := range rep.Strategies {
-		p, ok := pts[s.Key]
-		if !ok {
-			t.Errorf("no point for %s", s.Key)
+	if len(files) != 4 {
+		t.Errorf("wrote %v, want the chart and the reliability diagram, SVG and PNG", files)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(f, ".svg") {
+			if err := xml.Unmarshal(data, new(struct{})); err != nil || !bytes.Contains(data, []byte("<svg")) {
+				t.Errorf("%s is not SVG: %v", f, err)
+			}
 			continue
 		}
-		x := s.CostPerQuestion()
-		if p.dodge < -12 || p.dodge > 12 {
-			t.Errorf("%s: moved %v units to make room", s.Key, p.dodge)
+		im, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s does not decode: %v", f, err)
 		}
-		if d := math.Abs(p.cx - p.dodge - xmap(x)); d > 1e-6 {
-			t.Errorf("%s: point at x=%v, the axis puts %v at %v", s.Key, p.cx-p.dodge, x, xmap(x))
-		}
-		if d := math.Abs(p.cy - ymap(s.Accuracy)); d > 1e-6 {
-			t.Errorf("%s: point at y=%v, the axis puts %v at %v", s.Key, p.cy, s.Accuracy, ymap(s.Accuracy))
-		}
-		b := bars[s.Key]
-		lo, hi := math.Max(b[0], b[1]), math.Min(b[0], b[1])
-		if math.Abs(lo-ymap(s.CI95[0])) > 1e-6 || math.Abs(hi-ymap(s.CI95[1])) > 1e-6 {
-			t.Errorf("%s: bar from %v to %v, want %v to %v", s.Key, lo, hi, ymap(s.CI95[0]), ymap(s.CI95[1]))
+		if b := im.Bounds(); b.Dx() != ChartWidth*PNGScale || b.Dy() != ChartHeight*PNGScale {
+			t.Errorf("%s is %v, want %dx%d", f, b, ChartWidth*PNGScale, ChartHeight*PNGScale)
 		}
 	}
-	f, err := os.Open(pngPath)
-	if err != nil {
+	var page bytes.Buffer
+	if err := WriteHTML(&page, rep, kinds); err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("the PNG does not decode: %v", err)
-	}
-	if b := img.Bounds(); b.Dx() != ChartWidth*PNGScale || b.Dy() != ChartHeight*PNGScale {
-		t.Errorf("PNG is %v, want %dx%d", b, ChartWidth*PNGScale, ChartHeight*PNGScale)
+	if n := strings.Count(page.String(), `src="data:image/svg+xml;base64,`); n != 2 || !strings.Contains(page.String(), "<table>") {
+		t.Errorf("the HTML page has %d embedded charts (want 2) or no table", n)
 	}
 }
 
-type svgPoint struct{ cx, cy, dodge float64 }
+// sharesX: another strategy has the same cost per question.
+func sharesX(p ChartPoint, pts []ChartPoint) bool {
+	for _, q := range pts {
+		if q.Key != p.Key && math.Abs(q.X-p.X) < 1e-12 {
+			return true
+		}
+	}
+	return false
+}
 
-// readSVG parses the chart: the points and error bars by strategy, and the axis
-// mappings derived from the first and last tick marks of each axis.
-func readSVG(t *testing.T, data []byte) (pts map[string]svgPoint, bars map[string][2]float64, xmap, ymap func(float64) float64) {
-	t.Helper()
-	pts, bars = map[string]svgPoint{}, map[string][2]float64{}
-	type tick struct{ v, at float64 }
-	var xt, yt []tick
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		el, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		a := map[string]string{}
-		for _, at := range el.Attr {
-			a[at.Name.Local] = at.Value
-		}
-		f := func(k string) float64 {
-			v, err := strconv.ParseFloat(a[k], 64)
-			if err != nil {
-				t.Fatalf("<%s %s=%q>: %v", el.Name.Local, k, a[k], err)
-			}
-			return v
-		}
-		switch {
-		case el.Name.Local == "circle" && a["class"] == "point":
-			pts[a["data-strategy"]] = svgPoint{f("cx"), f("cy"), f("data-dodge")}
-		case el.Name.Local == "line" && a["class"] == "ci":
-			bars[a["data-strategy"]] = [2]float64{f("y1"), f("y2")}
-		case el.Name.Local == "line" && a["class"] == "tick-x":
-			xt = append(xt, tick{f("data-value"), f("x1")})
-		case el.Name.Local == "line" && a["class"] == "tick-y":
-			yt = append(yt, tick{f("data-value"), f("y1")})
+// overlaps: another strategy's point sits on this one (same cost and accuracy), so
+// the pixel shows whichever was drawn last.
+func overlaps(p ChartPoint, pts []ChartPoint) bool {
+	for _, q := range pts {
+		if q.Key != p.Key && math.Abs(q.X-p.X) < 1e-12 && q.Accuracy == p.Accuracy {
+			return true
 		}
 	}
-	if len(xt) < 2 || len(yt) < 2 {
-		t.Fatalf("the chart has %d x ticks and %d y ticks", len(xt), len(yt))
-	}
-	lin := func(ts []tick) func(float64) float64 {
-		a, b := ts[0], ts[len(ts)-1]
-		return func(v float64) float64 { return a.at + (v-a.v)*(b.at-a.at)/(b.v-a.v) }
-	}
-	return pts, bars, lin(xt), lin(yt)
+	return false
 }
 
 func TestCheckpointTornLine(t *testing.T) {

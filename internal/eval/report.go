@@ -3,10 +3,13 @@ package eval
 import (
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/parleyhq/parley/debate"
 )
 
 // Report statuses.
@@ -31,6 +34,13 @@ type Report struct {
 	CIMethod   string           `json:"ci_method"`
 	Strategies []StrategyReport `json:"strategies"`
 	Items      []ItemReport     `json:"items"`
+	// Seats are the panel models' independent answers (see PoolReport.Source).
+	Seats []SeatReport `json:"seats,omitempty"`
+	// Pool is the best-in-pool gap of each panel strategy.
+	Pool *PoolReport `json:"best_in_pool,omitempty"`
+	// ErrorCorrelation is phi for every pair of panel models.
+	ErrorCorrelation []Correlation `json:"error_correlation,omitempty"`
+	Warnings         []string      `json:"warnings,omitempty"`
 }
 
 // StrategyReport is one strategy's line of the results table.
@@ -58,6 +68,12 @@ type StrategyReport struct {
 	// FirstRound compares a debate's verdict with the majority of its own first
 	// round; debates only.
 	FirstRound *FirstRoundReport `json:"first_round,omitempty"`
+	// Calibration is the stated confidence of the answer scored (the verdict's; a
+	// single model's own) against correctness.
+	Calibration *Calibration `json:"calibration,omitempty"`
+	// Flips and Rounds: debates only; see scoreFlips.
+	Flips  *FlipReport   `json:"flips,omitempty"`
+	Rounds []RoundReport `json:"rounds,omitempty"`
 }
 
 // CostPerQuestion is the mean cost of one question.
@@ -116,6 +132,10 @@ func BuildReport(spec Spec, results []Result) *Report {
 		}
 	}
 	items := map[int]*ItemReport{}
+	gold := map[int]string{}
+	for _, it := range spec.Items {
+		gold[it.Index] = it.Gold
+	}
 	for _, s := range spec.Strategies {
 		sr := StrategyReport{Name: s.Name, Key: s.Key, K: s.K}
 		if s.Kind == KindSingle || s.Kind == KindSelfConsistency {
@@ -175,6 +195,10 @@ func BuildReport(spec Spec, results []Result) *Report {
 			fr.CI95[0], fr.CI95[1] = Wilson(fr.Correct, sr.N)
 			sr.FirstRound = fr
 		}
+		sr.Calibration = confidences(s, byKey[s.Key], gold)
+		if s.Kind == KindDebate {
+			sr.Flips, sr.Rounds = scoreFlips(byKey[s.Key], gold)
+		}
 		if sr.N < len(spec.Items) {
 			rep.Status = StatusPartial
 		}
@@ -182,6 +206,14 @@ func BuildReport(spec Spec, results []Result) *Report {
 	}
 	for _, ir := range items {
 		rep.Items = append(rep.Items, *ir)
+	}
+	if p := poolOf(spec, byKey, gold); p != nil {
+		rep.Seats = p.seats()
+		rep.Pool = p.bestInPool(spec, byKey, gold)
+		rep.ErrorCorrelation = p.correlations()
+	}
+	if w := FamilyWarning(spec.Panel); w != "" {
+		rep.Warnings = append(rep.Warnings, w)
 	}
 	sort.Slice(rep.Items, func(i, j int) bool { return rep.Items[i].Index < rep.Items[j].Index })
 	return rep
@@ -237,6 +269,7 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 			fmt.Fprintf(&b, "| %s | %s %s | %s %s | %d | %d | %d | %d |\n", s.Name, pct(f.Accuracy), ciText(f.CI95), pct(s.Accuracy), ciText(s.CI95), f.Fixed, f.Broke, f.Changed, s.N)
 		}
 	}
+	writeAnalyses(&b, rep, debates)
 	b.WriteString("\nAccuracy is the share of questions answered right; a run with no answer counts as wrong. " +
 		"The interval is the 95% Wilson score interval: overlapping intervals mean the data cannot tell the strategies apart. " +
 		"Time sums each question's run; cost is priced from each model's known price (0 when unknown).\n")
@@ -278,4 +311,95 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// writeAnalyses writes the tables beyond accuracy: flips, rounds, best-in-pool,
+// calibration, error correlation. docs/EVAL.md explains each.
+func writeAnalyses(b *strings.Builder, rep *Report, debates []StrategyReport) {
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(b, "\n**Warning:** %s.\n", w)
+	}
+	if len(debates) > 0 {
+		b.WriteString("\n## Flips: which answer changes were right, and were they argued?\n\n")
+		b.WriteString("| strategy | label | flips | wrong → right | right → wrong | wrong → wrong |\n|---|---|--:|--:|--:|--:|\n")
+		for _, s := range debates {
+			if s.Flips == nil {
+				continue
+			}
+			f := s.Flips
+			fmt.Fprintf(b, "| %s | all | %d | %d | %d | %d |\n", s.Name, f.Total, f.WrongToRight, f.RightToWrong, f.WrongToWrong)
+			for _, l := range []string{debate.FlipArgued, debate.FlipConformity, debate.FlipUnargued} {
+				if c, ok := f.ByLabel[l]; ok {
+					fmt.Fprintf(b, "| %s | %s | %d | %d | %d | %d |\n", s.Name, l, c.Total, c.WrongToRight, c.RightToWrong, c.WrongToWrong)
+				}
+			}
+		}
+		b.WriteString("\n## What each round bought\n\n")
+		b.WriteString("| strategy | round | questions | cost/question | tokens/question | answers changed | majority right | fixed | broke |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		for _, s := range debates {
+			for _, r := range s.Rounds {
+				fmt.Fprintf(b, "| %s | %d | %d | %s | %s | %d | %s | %d | %d |\n", s.Name, r.Round, r.Questions, usd(r.CostPerQuestion), thousands(int(math.Round(r.TokensPerQuestion))), r.Changed, pct(r.MajorityAccuracy), r.Fixed, r.Broke)
+			}
+		}
+	}
+	if p := rep.Pool; p != nil && len(p.Gaps) > 0 {
+		src := "each model alone (single)"
+		if p.Source != KindSingle {
+			src = "the independent round of " + p.Source
+		}
+		fmt.Fprintf(b, "\n## Best in pool\n\nThe best panel model, from %s: **%s**, %s %s.\n\n", src, mdCell(p.Best), pct(p.BestAccuracy), ciText(p.BestCI95))
+		b.WriteString("| strategy | accuracy | best model | gap | 95% CI (paired bootstrap) | n |\n|---|--:|--:|--:|--:|--:|\n")
+		for _, g := range p.Gaps {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %d |\n", g.Strategy, pct(g.Accuracy), pct(p.BestAccuracy), points(g.Gap), "["+points(g.CI95[0])+", "+points(g.CI95[1])+"]", g.N)
+		}
+	}
+	var cal bool
+	for _, s := range rep.Strategies {
+		cal = cal || s.Calibration != nil
+	}
+	for _, s := range rep.Seats {
+		cal = cal || s.Calibration != nil
+	}
+	if cal {
+		b.WriteString("\n## Calibration: stated confidence against correctness\n\n")
+		b.WriteString("| answer of | accuracy | Brier | n | reliability (confidence bin: mean stated → share right, n) |\n|---|--:|--:|--:|---|\n")
+		row := func(name string, acc float64, c *Calibration) {
+			if c == nil {
+				return
+			}
+			var bins []string
+			for _, bin := range c.Bins {
+				bins = append(bins, fmt.Sprintf("%.0f–%.0f%%: %.0f → %.0f%% (%d)", 100*bin.Lo, 100*bin.Hi, 100*bin.MeanConfidence, 100*bin.Accuracy, bin.N))
+			}
+			fmt.Fprintf(b, "| %s | %s | %.3f | %d | %s |\n", mdCell(name), pct(acc), c.Brier, c.N, strings.Join(bins, "; "))
+		}
+		if rep.Pool == nil || rep.Pool.Source != KindSingle { // else the single rows say it
+			for _, s := range rep.Seats {
+				row("seat "+s.Model, s.Accuracy, s.Calibration)
+			}
+		}
+		for _, s := range rep.Strategies {
+			row(s.Key, s.Accuracy, s.Calibration)
+		}
+	}
+	if len(rep.ErrorCorrelation) > 0 {
+		b.WriteString("\n## Do the seats fail together?\n\n")
+		b.WriteString("| models | both wrong | n | phi of errors |\n|---|--:|--:|--:|\n")
+		for _, c := range rep.ErrorCorrelation {
+			phi := "–"
+			if c.Phi != nil {
+				phi = strconv.FormatFloat(*c.Phi, 'f', 2, 64)
+			}
+			fmt.Fprintf(b, "| %s, %s | %d | %d | %s |\n", mdCell(c.A), mdCell(c.B), c.BothWrong, c.N, phi)
+		}
+	}
+}
+
+// points writes a difference of proportions in percentage points.
+func points(f float64) string {
+	s := strconv.FormatFloat(100*f, 'f', 1, 64)
+	if f > 0 {
+		s = "+" + s
+	}
+	return s + " pt"
 }

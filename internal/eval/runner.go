@@ -355,6 +355,29 @@ func resultOf(j job, rec *debate.Record) Result {
 	}
 	if j.strategy.Kind == KindDebate {
 		res.FirstRound = FirstRound(rec)
+		if fm := rec.FlipMatrix; fm != nil {
+			res.Flips = fm.Flips
+			res.Rounds = fm.Rounds
+		}
+	}
+	if rec.Verdict != nil && rec.Status == debate.StatusCompleted {
+		c := rec.Verdict.Confidence
+		res.Confidence = &c
+	}
+	if len(rec.Rounds) > 0 {
+		for _, t := range rec.Rounds[0].Turns {
+			if abstainSeat[t.Seat] {
+				continue
+			}
+			sa := SeatAnswer{Seat: t.Seat, Model: t.Model, Confidence: t.Confidence}
+			if t.OK() {
+				sa.Answer = debate.ParseReply(t.Text).Answer
+				if sa.Answer == "" {
+					sa.Answer = t.Position
+				}
+			}
+			res.Seats = append(res.Seats, sa)
+		}
 	}
 	return res
 }
@@ -372,11 +395,13 @@ func AnswerOf(rec *debate.Record, mode debate.Mode) string {
 		}
 		return strings.TrimSpace(rec.Verdict.Recommendation)
 	}
-	text := rec.Verdict.Text
+	var parsed debate.Reply // the engine parsed the chair's reply once; read that
 	if rec.VerdictTurn != nil && rec.VerdictTurn.Text != "" {
-		text = rec.VerdictTurn.Text
+		parsed = rec.VerdictTurn.Reply
+	} else {
+		parsed = debate.ParseReply(rec.Verdict.Text)
 	}
-	if a := strings.TrimSpace(debate.ParseReply(text).Answer); a != "" {
+	if a := strings.TrimSpace(parsed.Answer); a != "" {
 		return a
 	}
 	return strings.TrimSpace(rec.Verdict.Recommendation)
@@ -398,7 +423,7 @@ func FirstRound(rec *debate.Record) string {
 		if !t.OK() {
 			continue
 		}
-		a := debate.ParseReply(t.Text).Answer
+		a := t.Reply.Answer
 		if a == "" {
 			a = t.Position
 		}

@@ -83,7 +83,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, p protocol) {
 	rec := s.begin(Call{
 		Model: req.model, Protocol: p.name(), Path: r.URL.Path,
 		Prompt: req.prompt, System: req.system, Stream: req.stream,
-		Header: r.Header.Clone(), Start: start,
+		Header: r.Header.Clone(), Body: body, Start: start,
 	})
 	out := &outcome{}
 	defer func() { s.end(rec, out.status, out.aborted) }()

@@ -67,6 +67,9 @@ type Call struct {
 	Prompt, System string
 	Stream         bool
 	Header         http.Header
+	// Body is the request body as received, so that tests can check the fields a
+	// client sent (generation settings, stream options). Read-only: Calls shares it.
+	Body []byte
 	// N counts the calls to this model, from 1, since the server started or was Reset.
 	N int
 	// Start is when the request arrived; End when its reply was fully written (or
@@ -78,6 +81,15 @@ type Call struct {
 	// Aborted says why the reply was not completed ("client gone", "server closed",
 	// "cut", or a write error); empty when it was.
 	Aborted string
+}
+
+// JSON decodes the request body into a generic map; nil when it is not a JSON object.
+func (c Call) JSON() map[string]any {
+	var m map[string]any
+	if json.Unmarshal(c.Body, &m) != nil {
+		return nil
+	}
+	return m
 }
 
 // scriptState is a Script plus how far each model has walked its Replies.

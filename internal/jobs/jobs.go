@@ -52,6 +52,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/store"
@@ -124,6 +125,8 @@ type Config struct {
 	Reap time.Duration
 	// Logger gets the queue's warnings and what it takes over; nil discards.
 	Logger *slog.Logger
+	// Middleware wraps every job (otelriver's tracing, when traces are on).
+	Middleware []rivertype.Middleware
 }
 
 // Runner is one replica's share of the team: a River client working the debate
@@ -179,7 +182,8 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		Queues:  map[string]river.QueueConfig{Queue: {MaxWorkers: cfg.Workers}},
 		Workers: workers,
 		// River reports at Info what a server's log does not need; keep its warnings.
-		Logger: slog.New(levelFilter{log.Handler(), slog.LevelWarn}),
+		Logger:     slog.New(levelFilter{log.Handler(), slog.LevelWarn}),
+		Middleware: cfg.Middleware,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
@@ -341,7 +345,7 @@ func (r *Runner) acquire(ctx context.Context, id string) (*lease, error) {
 		return nil, err
 	}
 	switch sum.Status {
-	case debate.StatusCompleted, debate.StatusFailed:
+	case debate.StatusCompleted, debate.StatusDegraded, debate.StatusFailed:
 		return nil, errFinished
 	}
 	if r.fresh(sum.Owner) {

@@ -14,6 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,6 +38,12 @@ type Request struct {
 	Mode    string
 	Rounds  int
 	Context string
+	// Files are the files the caller named, read from the workspace and cut to
+	// FilesBudget; the backend puts them in the debate's Spec.Files.
+	Files []debate.File
+	// Stances are per-seat stances in seat order (A, B, …); "" leaves a seat
+	// without one. The backend sets them on the panel's seats.
+	Stances []string
 }
 
 // RunFunc runs one new debate. It calls progress, in order, with every event the
@@ -62,8 +70,19 @@ type Options struct {
 	// Alive, when set, reports whether a debate's owner process still runs, so that
 	// get_debate can tell a debate abandoned mid-run (resumable) from a live one.
 	Alive func(store.Owner) bool
+	// Resume continues an interrupted debate (resume_debate); nil leaves the tool out.
+	Resume ResumeFunc
+	// Models lists the reachable models (list_models); nil leaves the tool out.
+	Models func(ctx context.Context) (any, error)
 	// Version is reported to clients as the server's version.
 	Version string
+	// Workspace is the directory the "files" argument is read from when the
+	// caller gives no "workspace"; "" is the process's working directory.
+	Workspace string
+	// Confine keeps a caller's "workspace" inside Workspace. Over stdio the caller
+	// is the user's own agent and may name any directory; over HTTP it is whoever
+	// holds the token, who must not read the server's files beyond the workspace.
+	Confine bool
 }
 
 // Server is parley's MCP server. Serve it once per session.
@@ -73,6 +92,8 @@ type Server struct {
 
 	mu   sync.Mutex
 	life context.Context // Serve's context: running debates stop when it ends
+
+	jobs jobs // start_debate's background debates
 }
 
 // New builds the server and its tools.
@@ -84,13 +105,23 @@ func New(opts Options) *Server {
 	if version == "" {
 		version = "devel"
 	}
-	s := &Server{opts: opts}
+	s := &Server{opts: opts, jobs: jobs{m: map[string]*job{}}}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "parley", Title: "parley: a panel of models debates, a chair gives the verdict", Version: version}, &mcp.ServerOptions{
 		Instructions: Instructions,
 	})
 	mcp.AddTool(s.mcp, debateTool(), s.debate)
 	mcp.AddTool(s.mcp, listTool(), s.list)
 	mcp.AddTool(s.mcp, getTool(), s.get)
+	mcp.AddTool(s.mcp, startTool(), s.start)
+	mcp.AddTool(s.mcp, idTool("debate_status", "Progress of a parley debate", "Where a debate started with start_debate (or any stored one) stands: status, round, model calls done of planned, each seat's state in the current round with its latest position and confidence, cost so far. Only reads; returns at once.", true), s.status)
+	mcp.AddTool(s.mcp, idTool("debate_result", "Result of a parley debate", "The debate's result once it is done: the report as Markdown and the JSON result as structured content, as the debate tool returns them. While it still runs: {\"status\": \"pending\"} at once, never waiting.", true), s.result)
+	mcp.AddTool(s.mcp, idTool("cancel_debate", "Stop a running parley debate", "Stop a debate this server runs (from start_debate or resume_debate). Every finished turn is kept; resume_debate continues it.", false), s.cancelDebate)
+	if opts.Resume != nil {
+		mcp.AddTool(s.mcp, idTool("resume_debate", "Resume an interrupted parley debate", "Continue an interrupted debate (or one whose process died) in the background, without redoing finished turns, like `parley resume ID`. Returns at once; follow it with debate_status and debate_result.", false), s.resume)
+	}
+	if opts.Models != nil {
+		mcp.AddTool(s.mcp, modelsTool(), s.listModels)
+	}
 	return s
 }
 
@@ -98,10 +129,15 @@ func New(opts Options) *Server {
 // still running then are interrupted and stored as such, resumable with
 // `parley resume ID`. It returns nil on either kind of ending.
 func (s *Server) Serve(ctx context.Context, t mcp.Transport) error {
+	ctx, stop := context.WithCancel(ctx)
 	s.mu.Lock()
 	s.life = ctx
 	s.mu.Unlock()
 	err := s.mcp.Run(ctx, t)
+	// The session is over: background debates have nobody left to report to, so
+	// they are interrupted (resumable) and waited for, to be stored as such.
+	stop()
+	s.jobs.wg.Wait()
 	switch {
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		return nil
@@ -137,6 +173,11 @@ type DebateInput struct {
 	Mode    string   `json:"mode,omitempty"`
 	Rounds  int      `json:"rounds,omitempty"`
 	Context string   `json:"context,omitempty"`
+	// Files are paths of text files parley reads and quotes to every seat,
+	// relative to Workspace (or absolute inside it).
+	Files     []string `json:"files,omitempty"`
+	Workspace string   `json:"workspace,omitempty"`
+	Stances   []string `json:"stances,omitempty"`
 }
 
 func debateTool() *mcp.Tool {
@@ -154,12 +195,15 @@ func debateTool() *mcp.Tool {
 			Type:     "object",
 			Required: []string{"problem"},
 			Properties: map[string]*jsonschema.Schema{
-				"problem": {Type: "string", Description: "The question or decision, self-contained: the panel sees nothing of your conversation or files."},
-				"context": {Type: "string", Description: "What you already know that the panel needs: constraints, code excerpts, measurements, what was tried and what happened. Quoted to every participant as user-provided material."},
-				"models":  {Type: "array", Items: &jsonschema.Schema{Type: "string"}, Description: "Model refs for the panel, e.g. [\"openai:gpt-5\", \"anthropic:claude-sonnet-4-5\", \"cli:gemini\"]. Leave it out to use the user's configured or auto-detected panel (recommended)."},
-				"panel":   {Type: "string", Description: "A named panel from the user's parley config (its panels: section), instead of models. Only when the user names one."},
-				"mode":    {Type: "string", Description: "Debate mode; leave it out for the user's default (standard). Built-in: " + strings.Join(modes, "; ") + ". The user may have modes of their own."},
-				"rounds":  {Type: "integer", Minimum: ptr(1.0), Description: "Cap on the number of rounds; leave it out for the mode's own."},
+				"problem":   {Type: "string", Description: "The question or decision, self-contained: the panel sees nothing of your conversation or files."},
+				"context":   {Type: "string", Description: "What you already know that the panel needs: constraints, code excerpts, measurements, what was tried and what happened. Quoted to every participant as user-provided material."},
+				"models":    {Type: "array", Items: &jsonschema.Schema{Type: "string"}, Description: "Model refs for the panel, e.g. [\"openai:gpt-5\", \"anthropic:claude-sonnet-4-5\", \"cli:gemini\"]. Leave it out to use the user's configured or auto-detected panel (recommended)."},
+				"panel":     {Type: "string", Description: "A named panel from the user's parley config (its panels: section), instead of models. Only when the user names one."},
+				"mode":      {Type: "string", Description: "Debate mode; leave it out for the user's default (standard). Built-in: " + strings.Join(modes, "; ") + ". The user may have modes of their own."},
+				"rounds":    {Type: "integer", Minimum: ptr(1.0), Description: "Cap on the number of rounds; leave it out for the mode's own."},
+				"files":     {Type: "array", Items: &jsonschema.Schema{Type: "string"}, MaxItems: ptr(MaxFiles), Description: fmt.Sprintf("Text files the panel should read, e.g. [\"internal/db/query.go\", \"docs/ADR-7.md\"]: parley reads them itself (up to %d KB together; longer ones are cut, binary ones refused) and quotes each to every seat. Paths are relative to \"workspace\"; none may lie outside it.", FilesBudget/1000)},
+				"workspace": {Type: "string", Description: "Absolute path of the project directory the \"files\" are read from; default: the directory parley was started in."},
+				"stances":   {Type: "array", Items: &jsonschema.Schema{Type: "string", MaxLength: ptr(MaxStance)}, Description: "A stance per seat, in seat order (the order of \"models\"): \"for\", \"against\", \"neutral\", or a short instruction of your own such as \"argue for rewriting in Rust\"; \"\" leaves a seat free. Use it to force a real argument for and against a proposal; leave it out otherwise."},
 			},
 		},
 		OutputSchema: recordSchema(),
@@ -183,7 +227,7 @@ func recordSchema() *jsonschema.Schema {
 		Required: []string{"id", "status", "problem", "mode", "panel", "rounds"},
 		Properties: map[string]*jsonschema.Schema{
 			"id":              str(),
-			"status":          {Type: "string", Enum: []any{"completed", "failed", "interrupted", "running"}},
+			"status":          {Type: "string", Enum: []any{"completed", "degraded", "failed", "interrupted", "running"}},
 			"problem":         str(),
 			"mode":            str(),
 			"panel":           {Type: "array", Items: &jsonschema.Schema{Type: "object"}},
@@ -199,7 +243,7 @@ func recordSchema() *jsonschema.Schema {
 }
 
 func (s *Server) debate(ctx context.Context, req *mcp.CallToolRequest, in DebateInput) (*mcp.CallToolResult, any, error) {
-	r, err := in.request()
+	r, err := s.request(in)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -227,6 +271,79 @@ func (s *Server) debate(ctx context.Context, req *mcp.CallToolRequest, in Debate
 		return nil, nil, fmt.Errorf("debate %s stopped: %v. What finished is stored; continue it with `parley resume %s`", rec.ID, err, rec.ID)
 	}
 	return recordResult(rec, false, noVerdictNote(rec))
+}
+
+// MaxStance bounds one seat's stance, in bytes.
+const MaxStance = 500
+
+// request checks the arguments and reads the files, with messages for the caller.
+func (s *Server) request(in DebateInput) (Request, error) {
+	r, err := in.request()
+	if err != nil {
+		return Request{}, err
+	}
+	for i, st := range in.Stances {
+		st = strings.TrimSpace(st)
+		if len(st) > MaxStance {
+			return Request{}, fmt.Errorf(`"stances"[%d] is %d bytes long; keep a stance under %d ("for", "against", "neutral" or one sentence)`, i, len(st), MaxStance)
+		}
+		r.Stances = append(r.Stances, st)
+	}
+	if len(r.Stances) > 0 && len(r.Models) > 0 && len(r.Stances) > len(r.Models) {
+		return Request{}, fmt.Errorf(`"stances" has %d entries for %d models: give one per seat, in the order of "models"`, len(r.Stances), len(r.Models))
+	}
+	if len(in.Files) == 0 {
+		if strings.TrimSpace(in.Workspace) != "" {
+			return Request{}, errors.New(`"workspace" is only used with "files": name the files the panel should read`)
+		}
+		return r, nil
+	}
+	root, err := s.workspace(in.Workspace)
+	if err != nil {
+		return Request{}, err
+	}
+	for i, f := range in.Files {
+		if strings.TrimSpace(f) == "" {
+			return Request{}, fmt.Errorf(`"files"[%d] is empty: give paths relative to the workspace, e.g. "src/main.go"`, i)
+		}
+	}
+	if r.Files, err = readFiles(root, in.Files); err != nil {
+		return Request{}, err
+	}
+	return r, nil
+}
+
+// workspace is the root the files are read from: the caller's, else the server's.
+func (s *Server) workspace(given string) (string, error) {
+	base := s.opts.Workspace
+	if base == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", fmt.Errorf("no workspace: %v", err)
+		}
+		base = wd
+	}
+	base, err := filepath.Abs(base)
+	if err != nil {
+		return "", err
+	}
+	given = strings.TrimSpace(given)
+	if given == "" {
+		return base, nil
+	}
+	if !filepath.IsAbs(given) {
+		return "", fmt.Errorf(`"workspace" must be an absolute path, got %q`, given)
+	}
+	given = filepath.Clean(given)
+	if s.opts.Confine {
+		if rel, err := filepath.Rel(base, given); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return "", fmt.Errorf(`"workspace" %s is outside this server's workspace %s; give a directory inside it, or leave "workspace" out`, given, base)
+		}
+	}
+	if fi, err := os.Stat(given); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf(`"workspace" %s is not a directory here; give the project directory as an absolute path`, given)
+	}
+	return given, nil
 }
 
 // request checks the arguments the schema cannot, with messages for the caller.
@@ -257,6 +374,9 @@ func noVerdictNote(rec *debate.Record) string {
 	if rec.Status == debate.StatusCompleted {
 		return ""
 	}
+	if rec.Status == debate.StatusDegraded && rec.Verdict != nil {
+		return fmt.Sprintf("Degraded verdict: %s. Weigh it as one model's answer, not a panel's.\n\n", rec.Verdict.Degraded)
+	}
 	return fmt.Sprintf("No verdict: this debate %s (stopped: %s). Do not present it as a decision; the report below shows why and what each participant said.\n\n", rec.Status, rec.StoppedBecause)
 }
 
@@ -271,7 +391,7 @@ func recordResult(rec *debate.Record, transcript bool, note string) (*mcp.CallTo
 	}
 	res := &mcp.CallToolResult{
 		Content: []mcp.Content{&mcp.TextContent{Text: md.String()}},
-		IsError: note != "",
+		IsError: note != "" && rec.Verdict == nil, // a degraded verdict is still an answer
 	}
 	return res, rec, nil
 }
@@ -308,7 +428,7 @@ func listTool() *mcp.Tool {
 			Type: "object",
 			Properties: map[string]*jsonschema.Schema{
 				"limit":  {Type: "integer", Minimum: ptr(1.0), Description: fmt.Sprintf("At most this many (default %d).", DefaultListLimit)},
-				"status": {Type: "string", Enum: []any{"completed", "failed", "interrupted", "running"}, Description: "Only debates with this status."},
+				"status": {Type: "string", Enum: []any{"completed", "degraded", "failed", "interrupted", "running"}, Description: "Only debates with this status."},
 			},
 		},
 		Annotations: &mcp.ToolAnnotations{Title: "List past parley debates", ReadOnlyHint: true, IdempotentHint: true, OpenWorldHint: ptr(false)},

@@ -15,3 +15,6 @@ Reading the result: the verdict is evidence, not an order. Check it against what
 // Instructions is what the server tells a client about itself at initialization;
 // some clients show it to their model next to the tools.
 const Instructions = `parley runs structured debates between language models and stores each one. Call the debate tool for consequential decisions with several defensible answers, not for look-ups or quick questions: a debate takes minutes and makes several paid model calls. list_debates and get_debate read past debates.`
+
+// StartDescription is start_debate's description.
+const StartDescription = `Start the same debate as the debate tool, in the background, and return its id at once. Use it instead of debate when your tool calls time out after a minute or two: a debate takes several minutes. Then call debate_status with the id every 20-30 seconds (round, model calls done, each seat's state and latest position, cost so far) and debate_result once the status is no longer "running". cancel_debate stops it (resumable with resume_debate).`

@@ -116,7 +116,7 @@ func TestAnthropicDetect(t *testing.T) {
 			}
 		}
 	}
-	if !slices.Equal(refs, []string{"anthropic:claude-sonnet-4-5", "anthropic:claude-haiku-4-5"}) {
+	if !slices.Equal(refs, []string{"anthropic:claude-sonnet-4-6", "anthropic:claude-haiku-4-5-20251001"}) {
 		t.Fatalf("anthropic candidates = %v", refs)
 	}
 

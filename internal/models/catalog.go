@@ -1,6 +1,8 @@
 package models
 
 import (
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -21,19 +23,33 @@ var catalogIDs = map[string]catwalk.InferenceProvider{
 
 // catalog is catwalk's embedded model data (prices, context windows), indexed once:
 // it is offline data, so pricing never makes a network call.
+var catalogProviders = sync.OnceValue(embedded.GetAll)
+
 var catalog = sync.OnceValue(func() map[catwalk.InferenceProvider][]catwalk.Model {
 	out := map[catwalk.InferenceProvider][]catwalk.Model{}
-	for _, p := range embedded.GetAll() {
+	for _, p := range catalogProviders() {
 		out[p.ID] = p.Models
 	}
 	return out
 })
 
+// WarmCatalog indexes the catalog now (it is parsed once per process, ~10 ms of
+// JSON): a command calls it in a goroutine so that the work overlaps its own
+// start instead of delaying the first model call.
+func WarmCatalog() { catalog() }
+
 // CatalogEntry is what the catalog knows of one model.
 type CatalogEntry struct {
 	ID            string
+	Name          string
 	Price         config.Price
 	ContextWindow int
+	// DefaultMaxTokens is the output cap the catalogue suggests (Anthropic's
+	// max_tokens when the seat sets none); 0 when unknown.
+	DefaultMaxTokens int
+	CanReason        bool
+	// ReasoningLevels are the reasoning efforts the model takes; empty: unknown.
+	ReasoningLevels []string
 }
 
 // Lookup finds a model in the catalog: an exact id, else the id with a date
@@ -64,7 +80,8 @@ func Lookup(kind, model string) (CatalogEntry, bool) {
 }
 
 func entry(m catwalk.Model) CatalogEntry {
-	return CatalogEntry{ID: m.ID, Price: config.Price{Input: m.CostPer1MIn, Output: m.CostPer1MOut}, ContextWindow: int(m.ContextWindow)}
+	return CatalogEntry{ID: m.ID, Name: m.Name, Price: config.Price{Input: m.CostPer1MIn, Output: m.CostPer1MOut}, ContextWindow: int(m.ContextWindow),
+		DefaultMaxTokens: int(m.DefaultMaxTokens), CanReason: m.CanReason, ReasoningLevels: m.ReasoningLevels}
 }
 
 func isDateSuffix(s string) bool {
@@ -114,4 +131,116 @@ func (res *Resolved) price(kind, model string) {
 			res.ContextWindow = e.ContextWindow
 		}
 	}
+}
+
+// CatalogEntries lists what the catalog knows of a provider kind, in the
+// catalogue's own order (newest first).
+func CatalogEntries(kind string) []CatalogEntry {
+	var out []CatalogEntry
+	for _, m := range catalog()[catalogIDs[kind]] {
+		out = append(out, entry(m))
+	}
+	return out
+}
+
+// catalogDefaults are the catalogue's current picks for a provider kind: its large
+// model, then its small one. These move with catwalk, so a new parley build
+// proposes the models of its day instead of names fixed when the code was written.
+func catalogDefaults(kind string) []string {
+	id, ok := catalogIDs[kind]
+	if !ok {
+		return nil
+	}
+	for _, p := range catalogProviders() {
+		if p.ID != id {
+			continue
+		}
+		var out []string
+		for _, m := range []string{p.DefaultLargeModelID, p.DefaultSmallModelID} {
+			if m != "" && (len(out) == 0 || out[0] != m) {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// NeedsResponses says whether an OpenAI model should be called through the
+// Responses API rather than Chat Completions. catwalk has no field for it, so the
+// rule is by name, after OpenAI's own documentation: the -pro and codex models are
+// served only by Responses, and reasoning models (the o-series, and any model the
+// catalogue marks as reasoning) keep their reasoning between turns only there.
+func NeedsResponses(model string) bool {
+	m := strings.ToLower(model)
+	if strings.Contains(m, "codex") || strings.HasSuffix(m, "-pro") || strings.Contains(m, "-pro-") {
+		return true
+	}
+	if len(m) >= 2 && m[0] == 'o' && m[1] >= '1' && m[1] <= '9' {
+		return true
+	}
+	if e, ok := Lookup("openai", model); ok && e.CanReason {
+		return true
+	}
+	return false
+}
+
+// openRouterVendors are the vendors an OpenRouter panel takes a seat of, with
+// their prefix in OpenRouter's model ids.
+var openRouterVendors = []struct{ kind, prefix string }{{"anthropic", "anthropic"}, {"openai", "openai"}, {"gemini", "google"}}
+
+// openRouterDefaults are the OpenRouter ids of each vendor's current pick in the
+// catalogue (anthropic's claude-sonnet-4-6 is anthropic/claude-sonnet-4.6 there),
+// so an OpenRouter panel is as current as a panel of direct keys; then
+// OpenRouter's own large pick if it is not among them. Only ids the catalogue
+// lists for OpenRouter are proposed.
+func openRouterDefaults() []string {
+	listed := map[string]bool{}
+	for _, id := range CatalogModels("openrouter") {
+		listed[id] = true
+	}
+	var out []string
+	add := func(id string) {
+		if listed[id] && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	for _, v := range openRouterVendors {
+		picks := catalogDefaults(v.kind)
+		if len(picks) == 0 {
+			continue
+		}
+		for _, id := range openRouterIDs(v.prefix, picks[0]) {
+			if listed[id] {
+				add(id)
+				break
+			}
+		}
+	}
+	if p := catalogDefaults("openrouter"); len(p) > 0 {
+		add(p[0])
+	}
+	return out
+}
+
+// versionDashes matches the dash between two version digits (4-6 in
+// claude-sonnet-4-6), which OpenRouter writes as a dot.
+var versionDashes = regexp.MustCompile(`(\d)-(\d)`)
+
+// openRouterIDs are the ids a vendor's model may have on OpenRouter: as is, then
+// without a date suffix and with dotted versions.
+func openRouterIDs(prefix, model string) []string {
+	if i := strings.LastIndex(model, "-"); i > 0 && isDateSuffix(model[i+1:]) {
+		model = model[:i]
+	}
+	return []string{prefix + "/" + model, prefix + "/" + versionDashes.ReplaceAllString(model, "$1.$2")}
+}
+
+// CurrentPick is the catalogue's current large model for a provider kind ("" when
+// it has none): what a default panel proposes for that vendor.
+func CurrentPick(kind string) string {
+	if p := catalogDefaults(kind); len(p) > 0 {
+		return p[0]
+	}
+	return ""
 }

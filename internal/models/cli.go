@@ -8,6 +8,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/provider/agentcli"
+	"github.com/parleyhq/parley/provider"
 )
 
 // WorkspaceEnv names the variable that holds the --workspace directory: agent-CLI
@@ -23,7 +24,7 @@ func init() {
 // buildCLI makes cli:claude, cli:codex and cli:gemini, each with an optional
 // /MODEL (cli:gemini/gemini-2.5-flash). The CLI uses its own login; nothing of the
 // user's is read or written here beyond finding the binary on PATH.
-func buildCLI(r *Resolver, ref config.Ref, ep config.Endpoint) (Resolved, error) {
+func buildCLI(r *Resolver, ref config.Ref, ep config.Endpoint, s provider.Settings) (Resolved, error) {
 	name, model, _ := strings.Cut(ep.Model, "/")
 	kind := agentcli.Kind(strings.TrimSpace(name))
 	if !kind.Valid() {
@@ -43,6 +44,7 @@ func buildCLI(r *Resolver, ref config.Ref, ep config.Endpoint) (Resolved, error)
 		Binary:    bin,
 		Env:       cliEnv(r.Env),
 		Workspace: r.Env(WorkspaceEnv),
+		Settings:  s,
 	})
 	if err != nil {
 		return Resolved{}, configErr("model ref %q: %v", ref.Raw, err)

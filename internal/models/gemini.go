@@ -5,6 +5,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/provider/gemini"
+	"github.com/parleyhq/parley/provider"
 )
 
 func init() {
@@ -20,7 +21,7 @@ var geminiKeyEnvs = []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"}
 // generativelanguage.googleapis.com) with GEMINI_API_KEY or GOOGLE_API_KEY, unless
 // the config endpoint names its own base_url or api_key_env. The SDK cannot work
 // without a key, so one is always required.
-func buildGemini(r *Resolver, ref config.Ref, ep config.Endpoint) (Resolved, error) {
+func buildGemini(r *Resolver, ref config.Ref, ep config.Endpoint, s provider.Settings) (Resolved, error) {
 	baseURL := r.Env("GOOGLE_GEMINI_BASE_URL")
 	if ep.BaseURL != "" {
 		if ep.APIKeyEnv == "" {
@@ -35,7 +36,7 @@ func buildGemini(r *Resolver, ref config.Ref, ep config.Endpoint) (Resolved, err
 	if key == "" {
 		return Resolved{}, configErr("model %q needs an API key: export %s=… (the key is read from the environment and never stored)", ref.Raw, keyEnv)
 	}
-	m, err := gemini.New(gemini.Config{BaseURL: baseURL, APIKey: key, Model: ep.Model, Headers: ep.Headers, HTTPClient: r.modelClient()})
+	m, err := gemini.New(gemini.Config{BaseURL: baseURL, APIKey: key, Model: ep.Model, Headers: ep.Headers, HTTPClient: r.modelClient(), Settings: s})
 	if err != nil {
 		return Resolved{}, configErr("model %q: %v", ref.Raw, err)
 	}
@@ -53,9 +54,8 @@ func geminiKey(env config.Env) (name, key string) {
 	return geminiKeyEnvs[0], ""
 }
 
-// geminiDefaults are proposed when only a key is known: the strong model first,
+// The catalogue's current picks are proposed when only a key is known: the strong model first,
 // then a cheaper one for a second seat.
-var geminiDefaults = []string{"gemini-2.5-pro", "gemini-2.5-flash"}
 
 func detectGemini(ctx context.Context, r *Resolver) []Candidate {
 	name, key := geminiKey(r.Env)
@@ -63,7 +63,7 @@ func detectGemini(ctx context.Context, r *Resolver) []Candidate {
 		return nil
 	}
 	var out []Candidate
-	for _, n := range geminiDefaults {
+	for _, n := range catalogDefaults("gemini") {
 		out = append(out, Candidate{Ref: "gemini:" + n, Vendor: "google", Why: name + " is set"})
 	}
 	return out

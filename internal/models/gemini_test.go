@@ -97,7 +97,7 @@ func TestGeminiDetect(t *testing.T) {
 				}
 			}
 		}
-		if !slices.Equal(refs, []string{"gemini:gemini-2.5-pro", "gemini:gemini-2.5-flash"}) {
+		if !slices.Equal(refs, []string{"gemini:gemini-3.1-pro-preview-customtools", "gemini:gemini-3-flash-preview"}) {
 			t.Fatalf("%s: google candidates = %v", keyVar, refs)
 		}
 	}

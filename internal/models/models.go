@@ -25,6 +25,9 @@ type Resolved struct {
 	ContextWindow int
 	Persona       string
 	Temperature   *float64
+	// Settings are the seat's generation settings (the ref's over the config's),
+	// already checked against the provider and bound into Model.
+	Settings provider.Settings
 	// Secret is the credential the model uses, kept so that it can be scrubbed
 	// from anything written; never printed.
 	Secret string
@@ -40,7 +43,7 @@ type Resolver struct {
 
 // builder makes a model for one provider kind from the endpoint's settings (the
 // config's, or the defaults of a plain PROVIDER:MODEL ref).
-type builder func(r *Resolver, ref config.Ref, ep config.Endpoint) (Resolved, error)
+type builder func(r *Resolver, ref config.Ref, ep config.Endpoint, s provider.Settings) (Resolved, error)
 
 // builders holds one entry per provider kind; each kind's file registers itself.
 var builders = map[string]builder{}
@@ -54,8 +57,14 @@ func configErr(format string, args ...any) error {
 	return &ConfigError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// Resolve builds the model for a ref.
-func (r *Resolver) Resolve(ref config.Ref) (Resolved, error) {
+// Resolve builds the model for a ref, with the config's settings and the ref's own.
+func (r *Resolver) Resolve(ref config.Ref) (Resolved, error) { return r.ResolveSeat(ref) }
+
+// ResolveSeat builds the model for a ref with more settings between the config's
+// and the ref's own (a mode's, a role's, a resumed debate's recorded ones), lowest
+// precedence first. Each layer is checked against the provider on its own, so an
+// error says where the offending key came from.
+func (r *Resolver) ResolveSeat(ref config.Ref, layers ...config.Layer) (Resolved, error) {
 	ep := config.Endpoint{Provider: ref.Provider, Model: ref.Model}
 	if ref.Name != "" {
 		ep = r.Config.Models[ref.Name]
@@ -64,7 +73,15 @@ func (r *Resolver) Resolve(ref config.Ref) (Resolved, error) {
 	if !ok {
 		return Resolved{}, configErr("model ref %q: provider %q is not supported by this build (supported: %s)", ref.Raw, ep.Provider, strings.Join(Supported(), ", "))
 	}
-	res, err := b(r, ref, ep)
+	var below []config.Layer
+	if r.Config != nil {
+		below = r.Config.SettingsFor(ep.Provider, ep.Model)
+	}
+	settings, err := seatSettings(ref, ep, below, layers)
+	if err != nil {
+		return Resolved{}, err
+	}
+	res, err := b(r, ref, ep, settings)
 	if err != nil {
 		return Resolved{}, err
 	}
@@ -79,7 +96,8 @@ func (r *Resolver) Resolve(ref config.Ref) (Resolved, error) {
 		res.price(ep.Provider, ep.Model)
 	}
 	res.Persona = ep.Persona
-	res.Temperature = ep.Temperature
+	res.Settings = settings
+	res.Temperature = settings.Temperature
 	return res, nil
 }
 
@@ -169,9 +187,9 @@ const HowToConfigure = `parley found no model to debate with. Configure at least
                  export OPENAI_BASE_URL=http://127.0.0.1:8000/v1
   • Ollama:      ollama serve  (parley looks at OLLAMA_HOST, default http://127.0.0.1:11434)
   • an agent CLI you are logged into on PATH: claude, codex or gemini
-Then run again, or name the panel yourself: parley -m openai:gpt-5,anthropic:claude-sonnet-4-5 "…"
+Then run again, or name the panel yourself: parley -m openai:gpt-5.5,anthropic:claude-sonnet-4-6 "…"
 To try parley with scripted answers and no keys (from the source tree):
-  go run ./cmd/fakellm -- go run ./cmd/parley -m openai:gpt-5,openai:claude-sonnet-4-5,openai:gemini-2.5-pro "…"`
+  go run ./cmd/fakellm -- go run ./cmd/parley -m openai:gpt-5.5,openai:claude-sonnet-4-6,openai:gemini-3-pro-preview "…"`
 
 // pooled is the HTTP client every API model shares. Go's default transport keeps
 // only 2 idle connections per host, so many concurrent debates against one API

@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/provider/openai"
+	"github.com/parleyhq/parley/provider"
 )
 
 const (
@@ -28,14 +29,15 @@ func init() {
 
 // buildOpenAICompatible covers the three kinds that speak Chat Completions; they
 // differ only in their defaults and where the key comes from.
-func buildOpenAICompatible(r *Resolver, ref config.Ref, ep config.Endpoint) (Resolved, error) {
+func buildOpenAICompatible(r *Resolver, ref config.Ref, ep config.Endpoint, s provider.Settings) (Resolved, error) {
 	var baseURL, keyEnv string
 	needKey := true
+	realOpenAI := false // OpenAI itself, which serves the Responses API
 	switch ep.Provider {
 	case "openai":
 		baseURL, keyEnv = r.Env("OPENAI_BASE_URL"), "OPENAI_API_KEY"
 		if baseURL == "" {
-			baseURL = openAIDefaultURL
+			baseURL, realOpenAI = openAIDefaultURL, true
 		} else {
 			needKey = false // a self-hosted server often needs none
 		}
@@ -47,6 +49,7 @@ func buildOpenAICompatible(r *Resolver, ref config.Ref, ep config.Endpoint) (Res
 	if ep.BaseURL != "" {
 		baseURL = ep.BaseURL
 		needKey = ep.APIKeyEnv != ""
+		realOpenAI = false
 	}
 	if ep.APIKeyEnv != "" {
 		keyEnv = ep.APIKeyEnv
@@ -61,7 +64,15 @@ func buildOpenAICompatible(r *Resolver, ref config.Ref, ep config.Endpoint) (Res
 	if needKey && key == "" {
 		return Resolved{}, configErr("model %q needs an API key: export %s=… (the key is read from the environment and never stored)", ref.Raw, keyEnv)
 	}
-	cfg := openai.Config{BaseURL: baseURL, APIKey: key, Model: ep.Model, Headers: ep.Headers, HTTPClient: r.modelClient()}
+	cfg := openai.Config{BaseURL: baseURL, APIKey: key, Model: ep.Model, Headers: ep.Headers, HTTPClient: r.modelClient(), Settings: s}
+	// Other OpenAI-compatible servers speak Chat Completions whatever the model's
+	// name; api= overrides either way.
+	switch {
+	case s.API == "responses":
+		cfg.API = openai.APIResponses
+	case s.API == "" && realOpenAI && NeedsResponses(ep.Model):
+		cfg.API = openai.APIResponses
+	}
 	if ep.Provider == "openrouter" {
 		cfg.Headers = withDefault(cfg.Headers, "X-Title", "parley")
 	}
@@ -87,16 +98,14 @@ func ollamaHost(env config.Env) string {
 	return strings.TrimRight(h, "/")
 }
 
-// Default models per vendor when only a key is known: a strong one first, then
-// cheaper ones of the same vendor for a second and third seat.
-var openAIDefaults = []string{"gpt-5", "gpt-5-mini", "gpt-4.1"}
-
+// detectOpenAI proposes the catalogue's current OpenAI picks when only a key is
+// known (large, then small), or what a self-hosted server lists.
 func detectOpenAI(ctx context.Context, r *Resolver) []Candidate {
 	if r.Env("OPENAI_API_KEY") == "" && r.Env("OPENAI_BASE_URL") == "" {
 		return nil
 	}
 	why := "OPENAI_API_KEY is set"
-	names := openAIDefaults
+	names := catalogDefaults("openai")
 	if base := r.Env("OPENAI_BASE_URL"); base != "" {
 		why = "OPENAI_BASE_URL is set"
 		// A self-hosted server serves its own models: ask it which.
@@ -121,7 +130,7 @@ func detectOpenRouter(ctx context.Context, r *Resolver) []Candidate {
 	}
 	// OpenRouter reaches many vendors: each model is its own vendor for diversity.
 	var out []Candidate
-	for _, m := range []string{"openai/gpt-5", "anthropic/claude-sonnet-4.5", "google/gemini-2.5-pro"} {
+	for _, m := range openRouterDefaults() {
 		out = append(out, Candidate{Ref: "openrouter:" + m, Vendor: "openrouter:" + strings.Split(m, "/")[0], Why: "OPENROUTER_API_KEY is set"})
 	}
 	return out

@@ -98,6 +98,8 @@ func stopText(reason string) string {
 		return "interrupted (resumable)"
 	case debate.StopNoVerdict:
 		return "no chair could write a verdict"
+	case debate.StopDeadline:
+		return "the debate's --deadline passed; the verdict is from what was answered"
 	}
 	return reason
 }
@@ -117,6 +119,9 @@ func writeVerdict(b *strings.Builder, rec *debate.Record) {
 	fmt.Fprintf(b, l(rec, "## Verdict — confidence %d%%\n\n"), v.Confidence)
 	fmt.Fprintf(b, l(rec, "%s\n\n"), strings.TrimSpace(v.Recommendation))
 	fmt.Fprintf(b, l(rec, "*Written by %s as chair.*\n\n"), v.By)
+	if v.Degraded != "" {
+		fmt.Fprintf(b, l(rec, "> **Degraded verdict:** %s.\n\n"), v.Degraded)
+	}
 	list := func(title string, items []string) {
 		if len(items) == 0 {
 			return
@@ -320,12 +325,21 @@ func writeFailures(b *strings.Builder, rec *debate.Record) {
 	for _, t := range rec.ChairFailures {
 		lines = append(lines, fmt.Sprintf("- Verdict, seat %s (%s) as chair: %s after %d attempt(s); the next seat took over", t.Seat, t.Model, oneLine(t.Error), t.Attempts))
 	}
-	if len(lines) == 0 {
+	if len(lines) == 0 && len(rec.Out) == 0 {
 		return
 	}
 	b.WriteString(l(rec, "## Failed turns\n\n"))
-	b.WriteString(strings.Join(lines, "\n"))
-	b.WriteString("\n\n")
+	if len(lines) > 0 {
+		b.WriteString(strings.Join(lines, "\n"))
+		b.WriteString("\n\n")
+	}
+	if len(rec.Out) > 0 {
+		b.WriteString(l(rec, "**Seats out of the debate** (not asked again after the round they failed):\n\n"))
+		for _, o := range rec.Out {
+			fmt.Fprintf(b, l(rec, "- Seat %s (%s): out after round %d, at %s — %s\n"), o.Seat, o.Model, o.Round, o.At.UTC().Format("15:04:05 UTC"), oneLine(o.Reason))
+		}
+		b.WriteString("\n")
+	}
 }
 
 func writeNotes(b *strings.Builder, rec *debate.Record) {

@@ -3,11 +3,13 @@ package report_test
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/report"
 )
@@ -28,20 +30,37 @@ func golden(t *testing.T, name string, got []byte) {
 	if err != nil {
 		t.Fatalf("%v (run go test ./internal/report -update to create it)", err)
 	}
-	if !bytes.Equal(got, want) {
-		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < len(gl) || i < len(wl); i++ {
-			var g, w string
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if g != w {
-				t.Fatalf("%s differs from the golden file at line %d:\n got: %q\nwant: %q\n(if the change is intended: go test ./internal/report -update)", name, i+1, g, w)
-			}
+	if d := goldenDiff(got, want); d != "" {
+		t.Fatalf("%s differs from the golden file (-want +got):\n%s\n(if the change is intended: go test ./internal/report -update)", name, d)
+	}
+}
+
+// goldenDiff is empty only when got and want are the same bytes. Any byte
+// counts, a trailing newline included: a line-by-line comparison would let
+// "a\n" pass for "a".
+func goldenDiff(got, want []byte) string {
+	if bytes.Equal(got, want) {
+		return ""
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		return d
+	}
+	return fmt.Sprintf("the bytes differ: want %q, got %q", want, got)
+}
+
+func TestGoldenDiffSeesEveryByte(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{"a\n", "a"},
+		{"a", "a\n"},
+		{"a\r\n", "a\n"},
+		{"a \n", "a\n"},
+	} {
+		if goldenDiff([]byte(c.got), []byte(c.want)) == "" {
+			t.Errorf("goldenDiff(%q, %q) found no difference", c.got, c.want)
 		}
+	}
+	if d := goldenDiff([]byte("a\n"), []byte("a\n")); d != "" {
+		t.Errorf("equal bytes gave a diff: %s", d)
 	}
 }
 

@@ -38,6 +38,8 @@ const verdictText = "Profile, then fix the N+1 queries.\n```json\n{\"recommendat
 
 var roundRE = regexp.MustCompile(`# Round (\d+) of`)
 
+var reviewQuote = regexp.MustCompile(`QUOTE [0-9a-f]{8} seat ([A-Z])>>>`)
+
 // fakeModel answers after delay, streaming its answer in chunks; hostile, when set,
 // is added to every answer.
 func fakeModel(seat string, delay time.Duration, hostile string) provider.Model {
@@ -52,9 +54,22 @@ func fakeModel(seat string, delay time.Duration, hostile string) provider.Model 
 			round, _ = strconv.Atoi(m[1])
 		}
 		text := answer(seat, round)
-		if strings.Contains(req.Prompt, "VERDICT") {
+		switch p := req.Prompt; {
+		case strings.Contains(p, "VERDICT"):
 			text = verdictText
+		case strings.Contains(p, "counted in a vote"):
+			// The vote mode's ballot: A and B agree, C differs.
+			ans := map[string]string{"A": "18", "B": "18", "C": "20"}[seat]
+			text = fmt.Sprintf("Seat %s votes %s.\n```json\n{\"answer\": \"%s\", \"position\": \"%s\", \"confidence\": 80}\n```\n", seat, ans, ans, ans)
+		case strings.Contains(p, "anonymous peer review"):
+			// The council's review: rank the seats shown, in the order shown.
+			var shown []string
+			for _, m := range reviewQuote.FindAllStringSubmatch(p, -1) {
+				shown = append(shown, `"`+m[1]+`"`)
+			}
+			text = fmt.Sprintf("Review by %s.\n```json\n{\"ranking\": [%s], \"position\": \"profile first\", \"confidence\": 75}\n```\n", seat, strings.Join(shown, ", "))
 		}
+
 		text = hostile + text
 		for i := 0; i < len(text); i += 40 {
 			if onDelta != nil {
@@ -81,15 +96,37 @@ type env struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	cancels map[string]context.CancelFunc // the debates running, by id
+}
+
+// cancelDebate is a server.Options.Cancel for the debates env runs.
+func (e *env) cancelDebate(_ context.Context, id string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, ok := e.cancels[id]
+	if !ok {
+		return server.ErrNotRunningHere
+	}
+	c()
+	return nil
 }
 
 func newEnv(t *testing.T, opts server.Options) *env {
+	t.Helper()
+	return newEnvHub(t, opts, server.NewHub())
+}
+
+// newEnvHub is newEnv with the hub its debates publish to (opts.Hub, when set, is
+// the server's, which may be another: a debate run elsewhere).
+func newEnvHub(t *testing.T, opts server.Options, hub *server.Hub) *env {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, store: st, hub: server.NewHub(), delay: 20 * time.Millisecond, mode: "quick"}
+	e := &env{t: t, store: st, hub: hub, delay: 20 * time.Millisecond, mode: "quick", cancels: map[string]context.CancelFunc{}}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	opts.Store = st
 	if opts.Start == nil {
@@ -129,10 +166,20 @@ func (e *env) start(ctx context.Context, req server.Request) (string, error) {
 	d := debate.Debate{ID: debate.NewID(), Spec: debate.Spec{Problem: req.Problem, Mode: mode.Name, Rounds: req.Rounds, RetryBase: time.Millisecond}, Mode: mode, Panel: panel}
 	started := make(chan error, 1)
 	var once sync.Once
+	ctx, cancel := context.WithCancel(e.ctx)
+	e.mu.Lock()
+	e.cancels[d.ID] = cancel
+	e.mu.Unlock()
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		_, err := debate.Run(e.ctx, d, func(ev debate.Event) error {
+		defer func() {
+			e.mu.Lock()
+			delete(e.cancels, d.ID)
+			e.mu.Unlock()
+			cancel()
+		}()
+		_, err := debate.Run(ctx, d, func(ev debate.Event) error {
 			if ev.Kind.Stored() {
 				if err := e.store.Append(context.Background(), ev); err != nil {
 					return err

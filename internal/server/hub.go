@@ -25,10 +25,17 @@ const hubBuffer = 1024
 type Hub struct {
 	mu   sync.Mutex
 	subs map[string]map[*Sub]struct{} // debate id → watchers
+
+	// observers see every event published, in order, before the watchers do.
+	observers []func(debate.Event)
 }
 
-// NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{subs: map[string]map[*Sub]struct{}{}} }
+// NewHub returns an empty hub. Each observer is called with every event published
+// (metrics and traces are fed this way: every debate of this process passes here);
+// observers must be quick and safe for concurrent use across debates.
+func NewHub(observers ...func(debate.Event)) *Hub {
+	return &Hub{subs: map[string]map[*Sub]struct{}{}, observers: observers}
+}
 
 // Sub is one watcher of one debate.
 type Sub struct {
@@ -60,6 +67,9 @@ func (h *Hub) Subscribe(id string) *Sub {
 // It must be called in the order the debate emits, once e is durable (for stored
 // kinds).
 func (h *Hub) Publish(e debate.Event) {
+	for _, f := range h.observers {
+		f(e)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs[e.DebateID] {

@@ -32,7 +32,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -40,6 +39,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/lazyre"
 	"github.com/parleyhq/parley/internal/report"
 	"github.com/parleyhq/parley/internal/store"
 )
@@ -55,6 +55,8 @@ const (
 	MaxRounds = 20
 	// MaxSeats is the most models a panel may have (seats A to Z).
 	MaxSeats = 26
+	// maxQuery bounds a search of the list (?q=).
+	maxQuery = 200
 )
 
 // Request is a new debate as a client asks for it. Empty fields mean "the
@@ -113,8 +115,16 @@ type Options struct {
 	Models func(ctx context.Context) (any, error)
 	// Modes answers GET /api/modes. Nil answers 404.
 	Modes func(ctx context.Context) (any, error)
+	// Version answers GET /api/version: which build is serving. Nil answers 404.
+	Version func(ctx context.Context) (any, error)
 	// Token, when set, is required of every API request as a bearer token.
 	Token string
+	// Resume, when set, answers POST /api/debates/{id}/resume (`parley --server
+	// URL resume ID`); nil answers 404.
+	Resume ResumeFunc
+	// MCP, when set, is served at /mcp (MCP over streamable HTTP) behind the
+	// same token as the API.
+	MCP http.Handler
 	// Alive, when set, tells whether a debate's owner still runs, so that a debate
 	// abandoned mid-run says so (a warning in its result).
 	Alive func(store.Owner) bool
@@ -131,7 +141,21 @@ type Options struct {
 	ReadTimeout time.Duration
 	// WriteTimeout bounds writing an answer, event streams excepted; default 60s.
 	WriteTimeout time.Duration
+	// Cancel stops a debate this process runs (POST /api/debates/{id}/cancel): it
+	// returns ErrNotRunningHere for one it does not run. Nil answers 404.
+	Cancel func(ctx context.Context, id string) error
+	// Metrics serves GET /metrics (Prometheus), behind the token when there is
+	// one. Nil answers 404.
+	Metrics http.Handler
+	// Ready, when set, is asked by GET /readyz whether the server can serve; nil
+	// asks the store, if it can tell (a Ready method), else only whether the
+	// server is draining.
+	Ready func(ctx context.Context) error
 }
+
+// ErrNotRunningHere: the debate is not running in this process (finished, unknown,
+// or run by another replica), so it cannot be canceled here.
+var ErrNotRunningHere = errors.New("the debate is not running in this server")
 
 // Server is the HTTP API and web UI. It is an http.Handler; Serve runs it.
 type Server struct {
@@ -183,10 +207,25 @@ func New(opts Options) *Server {
 	api("GET /api/debates/{id}/report", s.report)
 	api("GET /api/models", s.models)
 	api("GET /api/modes", s.modes)
+	api("POST /api/debates/{id}/cancel", s.cancel)
+	api("POST /api/render", s.render)
+	if opts.Resume != nil {
+		api("POST /api/debates/{id}/resume", s.resume)
+	}
+	if opts.MCP != nil {
+		s.mux.Handle("/mcp", s.mcpHandler(opts.MCP))
+	}
+	api("GET /api/version", func(w http.ResponseWriter, r *http.Request) { s.answer(w, r, s.opts.Version, "its version") })
+	// Liveness: the process answers. Readiness: it can serve (see ready).
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
+	s.mux.HandleFunc("GET /readyz", s.ready)
+	// /metrics is behind the token like the API: the figures say what a team
+	// spends and on which providers. Prometheus sends a bearer token from its
+	// scrape config (authorization: credentials_file).
+	s.mux.Handle("GET /metrics", s.apiHandler(s.metrics))
 	s.mux.HandleFunc("GET /{$}", s.index)
 	s.mux.HandleFunc("GET /assets/{file}", s.asset)
 	return s
@@ -302,7 +341,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 
 // modeName is what a mode's name may look like: a user mode is a file name, and a
 // name from a request must not walk out of the modes directory.
-var modeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+var modeName = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
 // errNotJSON: the body was not sent as JSON. Requiring the media type is also what
 // keeps other sites from starting debates from a browser: a cross-site form cannot
@@ -408,18 +447,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := s.opts.Start(r.Context(), req)
-	var bad *badRequest
-	switch {
-	case errors.As(err, &bad):
-		writeError(w, http.StatusBadRequest, bad.Error())
-		return
-	case errors.Is(err, ErrBusy):
-		w.Header().Set("Retry-After", "10")
-		writeError(w, http.StatusServiceUnavailable, err.Error())
-		return
-	case err != nil:
-		s.log.Error("starting a debate", "error", err)
-		writeError(w, http.StatusInternalServerError, "the debate could not start: "+err.Error())
+	if s.launchFailed(w, err, "start") {
 		return
 	}
 	w.Header().Set("Location", "/api/debates/"+id)
@@ -436,7 +464,11 @@ type listRow struct {
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
-	opts := store.ListOptions{Status: debate.Status(r.URL.Query().Get("status"))}
+	opts := store.ListOptions{Status: debate.Status(r.URL.Query().Get("status")), Query: strings.TrimSpace(r.URL.Query().Get("q"))}
+	if len(opts.Query) > maxQuery {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("q is too long: %d bytes, at most %d", len(opts.Query), maxQuery))
+		return
+	}
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -561,4 +593,24 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, f func(context.C
 func (s *Server) serverError(w http.ResponseWriter, doing string, err error) {
 	s.log.Error(doing, "error", err)
 	writeError(w, http.StatusInternalServerError, doing+" failed")
+}
+
+// launchFailed answers an error from Start or Resume (verb says which) and reports
+// whether there was one: a bad request is 400, a full server 503 with Retry-After,
+// anything else 500.
+func (s *Server) launchFailed(w http.ResponseWriter, err error, verb string, logAttrs ...any) bool {
+	var bad *badRequest
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &bad):
+		writeError(w, http.StatusBadRequest, bad.Error())
+	case errors.Is(err, ErrBusy):
+		w.Header().Set("Retry-After", "10")
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+	default:
+		s.log.Error("could not "+verb+" a debate", append(logAttrs, "error", err)...)
+		writeError(w, http.StatusInternalServerError, "the debate could not "+verb+": "+err.Error())
+	}
+	return true
 }

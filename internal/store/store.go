@@ -10,6 +10,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley/debate"
@@ -48,6 +49,16 @@ type Summary struct {
 type ListOptions struct {
 	Limit  int // 0: no limit
 	Status debate.Status
+	// Query, when set, keeps the debates whose problem or verdict contains it
+	// (case-insensitively for ASCII letters; % and _ are plain characters).
+	Query string
+}
+
+// LikePattern is q as a LIKE pattern matching any text that contains it, with the
+// backslash as escape character, so that a user's % or _ is matched literally.
+func LikePattern(q string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(q) + "%"
 }
 
 // Store is the durable home of debates.

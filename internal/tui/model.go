@@ -22,6 +22,7 @@ const (
 	statusRetrying
 	statusFailed
 	statusStopped // in flight when the debate was interrupted; a resume asks again
+	statusOut     // failed a round and is not asked again
 )
 
 // seatState is one row of the view.
@@ -421,6 +422,14 @@ func (m *model) apply(e debate.Event) {
 			m.verdictRound = e.Round
 			m.chairFail = append(m.chairFail, fmt.Sprintf("%s %s (%s)", s.seat, s.label, s.errClass))
 		}
+	case debate.KindSeatOut:
+		if e.Seat == "" {
+			return
+		}
+		s := m.seat(e.Seat)
+		s.status = statusOut
+		s.round = e.Round
+		s.errClass, s.errText = "out", oneLine(e.Text)
 	case debate.KindRoundCompleted:
 		m.agreement = e.Agreement
 	case debate.KindDebateFinished:

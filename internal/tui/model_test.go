@@ -578,3 +578,20 @@ func TestNoVerdictSaysWhy(t *testing.T) {
 	h.events(h.r.started(t), fin)
 	mustContain(t, "failed debate", h.screen(), "failed (quorum lost)", "no verdict: only 1 of 3 seats answered round 2")
 }
+
+func TestSeatOutRow(t *testing.T) {
+	m := newModel(Options{Width: 160, Height: 12, NoColor: true})
+	for _, e := range []debate.Event{
+		{Kind: debate.KindDebateStarted, DebateID: "d1", Started: &debate.Started{Spec: debate.Spec{Mode: "standard"}, Panel: []debate.Seat{{Seat: "A", Model: "openai:a"}, {Seat: "B", Model: "openai:b"}, {Seat: "C", Model: "openai:hang"}}}},
+		{Kind: debate.KindRoundStarted, Round: 1},
+		{Kind: debate.KindTurnFailed, Round: 1, Seat: "C", Turn: &debate.Turn{ErrorClass: "timeout", Error: "no answer within 2s", Attempts: 2}},
+		{Kind: debate.KindSeatOut, Round: 1, Seat: "C", Text: "round 1 failed after 2 attempts: no answer within 2s"},
+		{Kind: debate.KindDebateResumed},
+	} {
+		m.apply(e)
+	}
+	view := ansi.Strip(m.View().Content)
+	if !strings.Contains(view, "out after round 1: round 1 failed after 2 attempts") {
+		t.Errorf("the out seat's row does not say so:\n%s", view)
+	}
+}

@@ -37,6 +37,7 @@ func newStyles(noColor bool) styles {
 			statusRetrying:  plain,
 			statusFailed:    plain.Bold(true),
 			statusStopped:   plain.Faint(true),
+			statusOut:       plain.Faint(true),
 		},
 	}
 	if noColor {
@@ -290,6 +291,8 @@ func (m model) statusText(s *seatState) string {
 		return "failed"
 	case statusStopped:
 		return "stopped"
+	case statusOut:
+		return "out"
 	}
 	return "waiting"
 }
@@ -310,6 +313,8 @@ func (m model) elapsed(s *seatState) string {
 // position with its confidence first, so that truncation never hides the number.
 func (m model) detail(s *seatState) string {
 	switch s.status {
+	case statusOut:
+		return "out after round " + fmt.Sprint(s.round) + ": " + s.errText
 	case statusFailed, statusRetrying:
 		msg := s.errText
 		if !strings.HasPrefix(msg, s.errClass) {

@@ -27,11 +27,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/parleyhq/parley/internal/lazyre"
 	"github.com/parleyhq/parley/provider"
 )
 
@@ -122,10 +122,15 @@ type Config struct {
 	// process group was killed (only a helper that left the group can hold it up);
 	// zero means 2 seconds.
 	KillGrace time.Duration
+	// Settings are the seat's generation settings. Only what a CLI can be told
+	// from outside reaches it: Codex's reasoning effort (-c model_reasoning_effort)
+	// and Claude Code's thinking budget (MAX_THINKING_TOKENS); internal/models
+	// refuses the rest before a call, and Generate refuses it too.
+	Settings provider.Settings
 }
 
 // modelName is what a model passed to a CLI may look like: it lands in argv.
-var modelName = regexp.MustCompile(`^[A-Za-z0-9._:/@+][A-Za-z0-9._:/@+\-\[\]]*$`)
+var modelName = lazyre.New(`^[A-Za-z0-9._:/@+][A-Za-z0-9._:/@+\-\[\]]*$`)
 
 // Model is a provider.Model backed by an agent CLI. It is safe for concurrent use:
 // every call has its own process and directories.
@@ -185,6 +190,30 @@ type call struct {
 	workspace string
 	root      string // the per-call directory; holds work/, tmp/ and any files we write
 	work      string // the child's working directory: fresh and empty
+	reasoning string // codex only
+	thinking  *int   // claude only
+}
+
+// unsupported refuses settings the CLI has no way to take, rather than drop them.
+// Temperature and MaxTokens from a Request (a mode role's, doctor's cap) are left
+// to the CLI's own defaults, as before: the CLIs offer no flag for them.
+func (m *Model) unsupported(req provider.Request) error {
+	bad := ""
+	switch {
+	case req.Reasoning != "" && m.cfg.Kind != Codex:
+		bad = "reasoning"
+	case req.Thinking != nil && m.cfg.Kind != Claude:
+		bad = "thinking"
+	case m.cfg.Settings.Temperature != nil:
+		bad = "temperature"
+	case m.cfg.Settings.MaxTokens != 0:
+		bad = "max_tokens"
+	}
+	if bad == "" {
+		return nil
+	}
+	return &provider.Error{Class: provider.ClassBadRequest,
+		Message: fmt.Sprintf("cli:%s cannot be given %s: use the vendor's API provider for that setting", m.cfg.Kind, bad)}
 }
 
 // invocation is a prepared command: argv after the binary, stdin, and env entries
@@ -218,9 +247,14 @@ func (m *Model) Generate(ctx context.Context, req provider.Request, onDelta func
 		return provider.Response{}, &provider.Error{Class: provider.ClassUnknown, Message: "agent CLI: cannot make a temporary directory: " + err.Error(), Err: err}
 	}
 	defer os.RemoveAll(root)
+	req = m.cfg.Settings.Apply(req)
 	c := call{
 		model: m.cfg.Model, system: req.System, prompt: req.Prompt,
 		workspace: m.cfg.Workspace, root: root, work: filepath.Join(root, "work"),
+		reasoning: req.Reasoning, thinking: req.Thinking,
+	}
+	if err := m.unsupported(req); err != nil {
+		return provider.Response{}, err
 	}
 	tmp := filepath.Join(root, "tmp")
 	for _, d := range []string{c.work, tmp} {

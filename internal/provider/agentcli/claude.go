@@ -2,6 +2,7 @@ package agentcli
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/parleyhq/parley/provider"
@@ -40,7 +41,13 @@ func claudeInvocation(c call) invocation {
 	if c.system != "" {
 		args = append(args, "--system-prompt", c.system)
 	}
-	return invocation{args: args, stdin: c.prompt}
+	inv := invocation{args: args, stdin: c.prompt}
+	if c.thinking != nil {
+		// Claude Code has no flag for the budget; its MAX_THINKING_TOKENS variable
+		// sets it (0 turns thinking off).
+		inv.env = append(inv.env, "MAX_THINKING_TOKENS="+strconv.Itoa(*c.thinking))
+	}
+	return inv
 }
 
 // claudeStream passes the text deltas of the top-level assistant message (not of

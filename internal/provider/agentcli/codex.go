@@ -1,6 +1,7 @@
 package agentcli
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/parleyhq/parley/provider"
@@ -32,6 +33,11 @@ func codexInvocation(c call) invocation {
 	}
 	if c.model != "" {
 		args = append(args, "-m", c.model)
+	}
+	if c.reasoning != "" {
+		// A config override like approval_policy above; the value is one of
+		// provider.ReasoningEfforts, so it needs no quoting beyond TOML's.
+		args = append(args, "-c", fmt.Sprintf("model_reasoning_effort=%q", c.reasoning))
 	}
 	args = append(args, "-")
 	return invocation{args: args, stdin: withSystem(c.system, c.prompt)}

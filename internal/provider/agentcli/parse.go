@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/parleyhq/parley/internal/lazyre"
 	"github.com/parleyhq/parley/provider"
 )
 
@@ -150,12 +151,12 @@ func unwrapAPIError(msg string) string {
 // statusPatterns find an HTTP status in the CLIs' error texts: "API Error: 401 …",
 // "unexpected status 401 Unauthorized", "last status: 429 …", "rejected (429)",
 // {"code": 400, …}.
-var statusPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`(?i)\bstatus(?: code)?[:= ]+([45]\d\d)\b`),
-	regexp.MustCompile(`(?i)\bapi error:? ([45]\d\d)\b`),
-	regexp.MustCompile(`\(([45]\d\d)\)`),
-	regexp.MustCompile(`"code"\s*:\s*([45]\d\d)\b`),
-	regexp.MustCompile(`\b([45]\d\d) (?:Unauthorized|Forbidden|Bad Request|Not Found|Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)\b`),
+var statusPatterns = []*lazyre.Regexp{
+	lazyre.New(`(?i)\bstatus(?: code)?[:= ]+([45]\d\d)\b`),
+	lazyre.New(`(?i)\bapi error:? ([45]\d\d)\b`),
+	lazyre.New(`\(([45]\d\d)\)`),
+	lazyre.New(`"code"\s*:\s*([45]\d\d)\b`),
+	lazyre.New(`\b([45]\d\d) (?:Unauthorized|Forbidden|Bad Request|Not Found|Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)\b`),
 }
 
 func statusIn(msg string) int {
@@ -173,7 +174,7 @@ func statusIn(msg string) int {
 // start at a word boundary ("catalog install" is no "log in").
 var textClasses = []struct {
 	class provider.Class
-	words *regexp.Regexp
+	words *lazyre.Regexp
 }{
 	{provider.ClassAuth, wordsRE("not logged in", "please run /login", "log in", "login", "unauthorized", "unauthenticated", "authenticat", "invalid api key", "api key", "api_key", "credential", "missing environment variable", "invalid auth")},
 	{provider.ClassRateLimited, wordsRE("rate limit", "rate_limit", "too many requests", "resource_exhausted", "quota", "usage limit")},
@@ -182,11 +183,11 @@ var textClasses = []struct {
 	{provider.ClassBadRequest, wordsRE("invalid_request_error", "bad request", "invalid_argument", "invalid argument", "model not found", "not_found_error")},
 }
 
-func wordsRE(words ...string) *regexp.Regexp {
+func wordsRE(words ...string) *lazyre.Regexp {
 	for i, w := range words {
 		words[i] = regexp.QuoteMeta(w)
 	}
-	return regexp.MustCompile(`(?i)\b(?:` + strings.Join(words, "|") + `)`)
+	return lazyre.New(`(?i)\b(?:` + strings.Join(words, "|") + `)`)
 }
 
 func classFromText(msg string) provider.Class {
@@ -199,9 +200,9 @@ func classFromText(msg string) provider.Class {
 }
 
 var (
-	ansi     = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]`)
-	spaces   = regexp.MustCompile(`\s+`)
-	keyShape = regexp.MustCompile(`\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{16,}|AIza[0-9A-Za-z_\-]{30,})`)
+	ansi     = lazyre.New(`\x1b\[[0-9;?]*[ -/]*[@-~]`)
+	spaces   = lazyre.New(`\s+`)
+	keyShape = lazyre.New(`\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{16,}|AIza[0-9A-Za-z_\-]{30,})`)
 )
 
 // oneLine flattens a message to one line of at most max bytes (cut at a rune

@@ -3,8 +3,9 @@
 //
 // The v2 SDK speaks API version 2026-10-21, which sends the key as
 // "Authorization: Bearer" and rejects temperature, top_p and top_k with a 400 even
-// at their defaults. A Request's Temperature is therefore not sent: the model samples
-// at its own default, as a 2023-06-01 request without one would.
+// at their defaults. A Request with a Temperature therefore fails with a clear
+// ClassBadRequest error instead of being sent (internal/models already refuses the
+// setting when a seat is resolved).
 package anthropic
 
 import (
@@ -12,10 +13,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"github.com/parleyhq/parley/internal/provider/wire"
 	"net/http"
 	"strings"
-	"syscall"
 	"time"
 
 	sdk "github.com/anthropics/anthropic-sdk-go/v2"
@@ -24,8 +24,8 @@ import (
 	"github.com/parleyhq/parley/provider"
 )
 
-// DefaultMaxTokens is sent when a Request leaves MaxTokens at 0: the API requires a
-// cap, and a debate turn with its reasoning fits well inside this one.
+// DefaultMaxTokens is sent when neither the Request nor the Config gives a cap: the
+// API requires one, and a debate turn with its reasoning fits well inside this one.
 const DefaultMaxTokens = 8192
 
 // Config is one endpoint and model.
@@ -40,6 +40,11 @@ type Config struct {
 	Headers map[string]string
 	// HTTPClient overrides the transport (tests); nil uses the SDK default.
 	HTTPClient *http.Client
+	// Settings are the seat's generation settings; a Request's own fields win.
+	Settings provider.Settings
+	// DefaultMaxTokens is the model's own output cap (from the catalogue), sent
+	// when no max_tokens is set; 0 means the package's DefaultMaxTokens.
+	DefaultMaxTokens int
 }
 
 // Model is a provider.Model for one Anthropic model. It is safe for concurrent use.
@@ -75,19 +80,30 @@ func New(cfg Config) *Model {
 
 // Generate implements provider.Model.
 func (m *Model) Generate(ctx context.Context, req provider.Request, onDelta func(string)) (provider.Response, error) {
-	maxTokens := req.MaxTokens
-	if maxTokens <= 0 {
-		maxTokens = DefaultMaxTokens
+	req = m.cfg.Settings.Apply(req)
+	if req.Temperature != nil {
+		return provider.Response{}, &provider.Error{Class: provider.ClassBadRequest,
+			Message: "Anthropic's Messages API (version 2026-10-21) rejects temperature: remove it from the seat or the mode role"}
+	}
+	if req.Reasoning != "" {
+		return provider.Response{}, &provider.Error{Class: provider.ClassBadRequest,
+			Message: "Anthropic models take thinking=TOKENS, not reasoning=" + req.Reasoning}
 	}
 	params := sdk.MessageNewParams{
 		Model:     m.cfg.Model,
-		MaxTokens: int64(maxTokens),
+		MaxTokens: int64(m.maxTokens(req)),
 		Messages:  []sdk.MessageParam{sdk.NewUserMessage(sdk.NewTextBlock(req.Prompt))},
 	}
 	if req.System != "" {
 		params.System = []sdk.TextBlockParam{{Text: req.System}}
 	}
-	// req.Temperature is deliberately not sent; see the package comment.
+	if req.Thinking != nil {
+		if *req.Thinking > 0 {
+			params.Thinking = sdk.ThinkingConfigParamOfEnabled(int64(*req.Thinking))
+		} else {
+			params.Thinking = sdk.ThinkingConfigParamUnion{OfDisabled: &sdk.ThinkingConfigDisabledParam{}}
+		}
+	}
 
 	stream := m.client.Messages.NewStreaming(ctx, params)
 	defer stream.Close()
@@ -148,6 +164,24 @@ func (m *Model) Generate(ctx context.Context, req provider.Request, onDelta func
 	return resp, nil
 }
 
+// maxTokens is the request's cap, else the seat's, else the model's default. The
+// thinking budget counts against max_tokens, so a default cap is raised to leave
+// the answer its usual room; an explicit cap is the user's to size (internal/models
+// checks it exceeds the budget).
+func (m *Model) maxTokens(req provider.Request) int {
+	if req.MaxTokens > 0 {
+		return req.MaxTokens
+	}
+	n := m.cfg.DefaultMaxTokens
+	if n <= 0 {
+		n = DefaultMaxTokens
+	}
+	if req.Thinking != nil && *req.Thinking >= n {
+		n = *req.Thinking + DefaultMaxTokens
+	}
+	return n
+}
+
 // classify maps SDK and transport errors to provider errors, keeping the key out.
 func (m *Model) classify(ctx context.Context, err error) error {
 	pe := m.toProviderError(ctx, err)
@@ -167,7 +201,7 @@ func (m *Model) toProviderError(ctx context.Context, err error) *provider.Error 
 	}
 	pe := provider.Classify(err)
 	switch {
-	case pe.Class == provider.ClassUnknown && isStreamCut(err):
+	case pe.Class == provider.ClassUnknown && wire.StreamCut(err):
 		pe = &provider.Error{Class: provider.ClassConnection, Message: "the stream broke off: " + err.Error(), Err: err}
 	case pe.Class == provider.ClassUnknown && isDecodeError(err):
 		// A garbled event is the server's (or a proxy's) fault and a new call
@@ -219,25 +253,7 @@ func apiMessage(e *sdk.Error) string {
 	if t := string(e.Type()); t != "" {
 		msg = t + ": " + msg
 	}
-	return fmt.Sprintf("%s (from %s)", msg, hostOf(e.Request))
-}
-
-func hostOf(r *http.Request) string {
-	if r == nil || r.URL == nil {
-		return "the endpoint"
-	}
-	return r.URL.Scheme + "://" + r.URL.Host
-}
-
-// isStreamCut says whether err is a connection that went away mid-answer.
-func isStreamCut(err error) bool {
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
-		return true
-	}
-	s := err.Error()
-	return strings.Contains(s, "unexpected EOF") || strings.Contains(s, "connection reset") ||
-		strings.Contains(s, "broken pipe")
+	return fmt.Sprintf("%s (from %s)", msg, wire.Endpoint(e.Request))
 }
 
 // isDecodeError says whether err is an event whose data was not the JSON expected.

@@ -97,9 +97,8 @@ func TestStreamsTextDeltasAndUsage(t *testing.T) {
 	srv.Script("claude-x", fakellm.Script{Replies: []fakellm.Reply{{Text: longText, ChunkSize: 7, InputTokens: 11, OutputTokens: 22}}})
 
 	var deltas []string
-	temp := 0.3
 	resp, err := m.Generate(context.Background(), provider.Request{
-		System: "You are seat A.", Prompt: "Round 1: what should we do?", Temperature: &temp,
+		System: "You are seat A.", Prompt: "Round 1: what should we do?",
 	}, func(d string) { deltas = append(deltas, d) })
 	if err != nil {
 		t.Fatal(err)
@@ -138,9 +137,42 @@ func TestStreamsTextDeltasAndUsage(t *testing.T) {
 	if body["max_tokens"] != float64(DefaultMaxTokens) || body["stream"] != true {
 		t.Fatalf("body = %v", body)
 	}
-	// API version 2026-10-21 answers 400 to any temperature, so it is never sent.
 	if _, ok := body["temperature"]; ok {
 		t.Fatalf("temperature was sent: %v", body)
+	}
+}
+
+// The seat's settings reach the request body as fakellm received it; the
+// catalogue's cap replaces the fixed default; temperature is refused, not dropped.
+func TestSettingsReachTheRequest(t *testing.T) {
+	srv := fakellm.Start(t, fakellm.Options{RequireKey: testKey})
+	budget := 8000
+	m := New(Config{BaseURL: srv.URL(), APIKey: testKey, Model: "claude-x", DefaultMaxTokens: 64000,
+		Settings: provider.Settings{Thinking: &budget}})
+	if _, err := m.Generate(context.Background(), provider.Request{Prompt: "hi"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	body := srv.Calls()[0].JSON()
+	th, _ := body["thinking"].(map[string]any)
+	if th["type"] != "enabled" || th["budget_tokens"] != float64(8000) || body["max_tokens"] != float64(64000) {
+		t.Fatalf("body = %v", body)
+	}
+	off := 0
+	m = New(Config{BaseURL: srv.URL(), APIKey: testKey, Model: "claude-x", Settings: provider.Settings{Thinking: &off, MaxTokens: 1234}})
+	if _, err := m.Generate(context.Background(), provider.Request{Prompt: "hi"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	body = srv.Calls()[1].JSON()
+	if th, _ := body["thinking"].(map[string]any); th["type"] != "disabled" || body["max_tokens"] != float64(1234) {
+		t.Fatalf("body = %v", body)
+	}
+	temp := 0.3
+	_, err := m.Generate(context.Background(), provider.Request{Prompt: "hi", Temperature: &temp}, nil)
+	if pe := asProviderError(t, err); pe.Class != provider.ClassBadRequest || !strings.Contains(pe.Message, "temperature") {
+		t.Fatalf("temperature: %v", err)
+	}
+	if n := len(srv.Calls()); n != 2 {
+		t.Fatalf("a refused request still reached the server: %d calls", n)
 	}
 }
 

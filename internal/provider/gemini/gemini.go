@@ -10,12 +10,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"github.com/parleyhq/parley/internal/provider/wire"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"google.golang.org/genai"
@@ -36,6 +35,8 @@ type Config struct {
 	Headers map[string]string
 	// HTTPClient overrides the transport (tests); nil uses a plain http.Client.
 	HTTPClient *http.Client
+	// Settings are the seat's generation settings; a Request's own fields win.
+	Settings provider.Settings
 }
 
 // Model is a provider.Model for one Gemini model. It is safe for concurrent use.
@@ -82,13 +83,21 @@ func New(cfg Config) (*Model, error) {
 		// genai's messages print the whole ClientConfig, key included.
 		return nil, fmt.Errorf("gemini: %s", provider.Redact(err.Error(), cfg.APIKey))
 	}
-	return &Model{cfg: cfg, host: u.Scheme + "://" + u.Host, client: client}, nil
+	return &Model{cfg: cfg, host: wire.EndpointOf(u), client: client}, nil
 }
 
 // Generate implements provider.Model.
 func (m *Model) Generate(ctx context.Context, req provider.Request, onDelta func(string)) (provider.Response, error) {
+	req = m.cfg.Settings.Apply(req)
+	if req.Reasoning != "" {
+		return provider.Response{}, &provider.Error{Class: provider.ClassBadRequest,
+			Message: "Gemini models take thinking=TOKENS (or thinking=off), not reasoning=" + req.Reasoning}
+	}
 	// A fresh config per call: the SDK fills in defaults on the one it is given.
 	gc := &genai.GenerateContentConfig{}
+	if req.Thinking != nil {
+		gc.ThinkingConfig = &genai.ThinkingConfig{ThinkingBudget: genai.Ptr(int32(*req.Thinking))}
+	}
 	if req.System != "" {
 		gc.SystemInstruction = genai.NewContentFromText(req.System, genai.RoleUser)
 	}
@@ -219,7 +228,7 @@ func (m *Model) toProviderError(ctx context.Context, err error, note *responseNo
 	pe := provider.Classify(err)
 	if pe.Class == provider.ClassUnknown {
 		switch {
-		case isStreamCut(err):
+		case wire.StreamCut(err):
 			pe = &provider.Error{Class: provider.ClassConnection, Message: "the stream broke off: " + err.Error(), Err: err}
 		case strings.HasPrefix(err.Error(), "iterateResponseStream:"):
 			// A garbled chunk is the server's (or a proxy's) fault and a new call
@@ -312,17 +321,6 @@ func retryDelay(e genai.APIError) time.Duration {
 		}
 	}
 	return 0
-}
-
-// isStreamCut says whether err is a connection that went away mid-answer.
-func isStreamCut(err error) bool {
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
-		return true
-	}
-	s := err.Error()
-	return strings.Contains(s, "unexpected EOF") || strings.Contains(s, "connection reset") ||
-		strings.Contains(s, "broken pipe")
 }
 
 func truncate(s string, n int) string {

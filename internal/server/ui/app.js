@@ -152,24 +152,40 @@
 
   async function viewList(signal) {
     document.title = 'parley';
-    const section = el('section', { class: 'card' }, el('h1', { text: 'Debates' }));
+    const search = el('input', { type: 'search', id: 'search', placeholder: 'Search questions and verdicts' });
+    search.setAttribute('aria-label', 'Search debates');
+    const section = el('section', { class: 'card' }, el('div', { class: 'list-head' }, el('h1', { text: 'Debates' }), search));
     const body = el('div', { id: 'debates' });
     section.append(body);
     main.append(section);
+    // The search runs on the server (?q=, over every debate stored, not only the
+    // rows shown); the answer to an older query never replaces a newer one's.
+    let asked = 0;
     const load = async () => {
+      const n = ++asked;
+      const q = search.value.trim();
       try {
-        const rows = await api('/api/debates?limit=200', { signal });
-        renderList(body, rows);
+        const rows = await api('/api/debates?limit=200' + (q ? '&q=' + encodeURIComponent(q) : ''), { signal });
+        if (n === asked) renderList(body, rows, q);
       } catch (err) {
-        if (!signal.aborted) { clear(body); showError(body, err); }
+        if (!signal.aborted && n === asked) { clear(body); showError(body, err); }
       }
     };
+    let typing = null;
+    search.addEventListener('input', () => {
+      clearTimeout(typing);
+      typing = setTimeout(load, 200);
+    });
     await load();
     listTimer = setInterval(load, 5000);
   }
 
-  function renderList(body, rows) {
+  function renderList(body, rows, q) {
     clear(body);
+    if (!rows.length && q) {
+      body.append(el('p', { class: 'muted', id: 'no-match', text: 'No debate matches “' + q + '”.' }));
+      return;
+    }
     if (!rows.length) {
       body.append(el('p', { class: 'muted' }, 'No debates yet. ', el('a', { href: '#/new', text: 'Start one.' })));
       return;
@@ -352,10 +368,21 @@
       this.grid = el('div', { class: 'seats', id: 'seats' });
       this.verdict = el('section', { class: 'verdict', id: 'verdict', hidden: true });
       this.reportEl = el('section', { class: 'report', id: 'report', hidden: true });
+      this.cancelBtn = el('button', { type: 'button', id: 'cancel', class: 'danger', text: 'Cancel', hidden: true });
+      this.cancelBtn.addEventListener('click', () => this.cancel());
+      const exportBtn = (format, label) => {
+        const b = el('button', { type: 'button', id: 'export-' + format, class: 'secondary', text: label });
+        b.addEventListener('click', () => this.exportReport(format, b));
+        return b;
+      };
+      this.actions = el('p', { class: 'actions debate-actions' }, this.cancelBtn, ' ',
+        exportBtn('html', 'Export HTML'), ' ', exportBtn('md', 'Export Markdown'), ' ', exportBtn('json', 'Export JSON'));
+      this.actionError = el('p', { class: 'error', role: 'alert', hidden: true });
       this.root.append(
         el('p', { class: 'crumbs' }, el('a', { href: '#/', text: '← Debates' })),
         this.title,
         el('p', { class: 'statusline' }, this.statusEl, ' ', this.progress, ' ', this.conn),
+        this.actions, this.actionError,
         this.meta, this.notes, this.grid, this.verdict, this.reportEl);
     }
 
@@ -365,6 +392,48 @@
       this.statusEl.textContent = status;
       this.statusEl.className = 'status s-' + status;
       if (detail !== undefined) this.progress.textContent = detail;
+      this.cancelBtn.hidden = status !== 'running';
+    }
+
+    actionFailed(err) {
+      this.actionError.textContent = err && err.message ? err.message : String(err);
+      this.actionError.hidden = false;
+    }
+
+    // cancel asks the server to stop the debate; the stream then brings its
+    // interruption (it stays resumable with parley resume).
+    async cancel() {
+      this.cancelBtn.disabled = true;
+      this.actionError.hidden = true;
+      try {
+        await api('/api/debates/' + encodeURIComponent(this.id) + '/cancel', { method: 'POST' });
+        this.progress.textContent = 'canceling…';
+      } catch (err) {
+        this.actionFailed(err);
+      } finally {
+        this.cancelBtn.disabled = false;
+      }
+    }
+
+    // exportReport downloads the report the server renders (the same as parley
+    // export). It is fetched, not linked, because the API needs the token header.
+    async exportReport(format, button) {
+      button.disabled = true;
+      this.actionError.hidden = true;
+      try {
+        const body = await api('/api/debates/' + encodeURIComponent(this.id) + '/report?format=' + format, { text: true, headers: { Accept: '*/*' } });
+        const type = { html: 'text/html', md: 'text/markdown', json: 'application/json' }[format];
+        const url = URL.createObjectURL(new Blob([body], { type: type + ';charset=utf-8' }));
+        const a = el('a', { href: url, download: 'parley-' + this.id + '.' + format, hidden: true });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10000);
+      } catch (err) {
+        this.actionFailed(err);
+      } finally {
+        button.disabled = false;
+      }
     }
 
     apply(e) {
@@ -389,6 +458,10 @@
           this.progress.textContent = 'round ' + e.round + ' done: ' + (a.live || 0) + ' answered' + (a.failed ? ', ' + a.failed + ' failed' : '') + (a.converged ? ', converged' : '');
           return;
         }
+        case 'seat_out':
+          // A seat that failed a round is not asked again: say so once, with why.
+          this.notes.append(el('li', { class: 'out' }, el('b', { text: 'Seat ' + e.seat + ' is out after round ' + e.round + ': ' }), e.text || ''));
+          return;
         case 'user_note':
           this.notes.append(el('li', {}, el('b', { text: 'Note after round ' + e.round + ': ' }), e.text || ''));
           return;
@@ -516,6 +589,7 @@
       c.box.classList.add('done');
       c.state.textContent = '';
       c.text.textContent = t.text || '';
+      renderAnswer(c.text, t.text || '');
       const r = t.reply || {};
       const conf = typeof r.confidence === 'number' ? r.confidence : null;
       c.facts.append(
@@ -531,6 +605,7 @@
       const v = e.verdict || {};
       clear(c.facts); // a verdict has a recommendation, not a position
       c.facts.append(el('p', { class: 'recommendation' }, el('b', { text: 'Recommendation: ' }), v.recommendation || '', ' ', el('span', { class: 'pct', text: '(' + (v.confidence || 0) + '%)' })));
+      if (v.degraded) c.facts.append(el('p', { class: 'error' }, el('b', { text: 'Degraded verdict: ' }), v.degraded));
     }
 
     // finish shows the finished report: the verdict's lists, the evidence and the
@@ -561,6 +636,25 @@
       } else {
         r.append(el('p', { class: 'error', text: 'No verdict: ' + (rec.error || rec.stopped_because || rec.status) }));
       }
+      if (rec.ranking && rec.ranking.length) {
+        // The council's peer review: Borda points over every reviewer's ranking.
+        const seatOf = (s) => { const p = (rec.panel || []).find((x) => x.seat === s); return p ? (p.label || p.model) : ''; };
+        r.append(el('h3', { text: 'Council ranking' }),
+          el('table', { class: 'list', id: 'ranking' },
+            el('thead', {}, el('tr', {}, el('th', { text: 'Rank' }), el('th', { text: 'Seat' }), el('th', { text: 'Model' }), el('th', { text: 'Points' }), el('th', { text: 'Reviewers' }))),
+            el('tbody', {}, ...rec.ranking.map((x) => el('tr', { 'data-seat': x.seat },
+              el('td', { text: String(x.rank) + (x.tied ? ' (tied)' : '') }), el('td', { text: x.seat }), el('td', { text: x.model || seatOf(x.seat) }),
+              el('td', { text: String(x.points) }), el('td', { text: String(x.votes) }))))));
+      }
+      if (rec.tally && rec.tally.answers && rec.tally.answers.length) {
+        const ta = rec.tally;
+        r.append(el('h3', { text: 'Vote tally' }),
+          el('p', { class: 'meta', id: 'tally-summary', text: ta.voters + ' voters · majority: ' + (ta.majority || 'none') + ' · weighted by confidence: ' + (ta.weighted || 'none') }),
+          el('table', { class: 'list', id: 'tally' },
+            el('thead', {}, el('tr', {}, el('th', { text: 'Answer' }), el('th', { text: 'Votes' }), el('th', { text: 'Weight' }), el('th', { text: 'Seats' }))),
+            el('tbody', {}, ...ta.answers.map((x) => el('tr', {},
+              el('td', { text: x.answer }), el('td', { text: String(x.votes) }), el('td', { text: String(x.weight) }), el('td', { text: (x.seats || []).join(', ') }))))));
+      }
       if (rec.baseline) {
         const b = rec.baseline;
         r.append(el('h3', { text: 'Against a plain majority vote' }),
@@ -582,6 +676,46 @@
         if (!signal.aborted) showError(chartBox, err);
       }
     }
+  }
+
+  // renderAnswer replaces an answer's text with its Markdown rendered by the server
+  // (goldmark, then bluemonday: the same HTML as the exported report). Until the
+  // answer comes back, and if it never does, the plain text stays.
+  async function renderAnswer(box, text) {
+    if (!text) return;
+    let html;
+    try {
+      html = (await api('/api/render', { method: 'POST', body: { markdown: text } })).html;
+    } catch (_) {
+      return;
+    }
+    const frag = safeHTML(html);
+    clear(box);
+    box.append(frag);
+    box.classList.add('md');
+  }
+
+  // safeHTML parses sanitised answer markup in an inert document and checks it
+  // again: only the elements Markdown makes, links only to http(s) and mailto, no
+  // attribute that could run or fetch. The server sanitised it already; this is
+  // the second lock on the door (and the CSP, which runs no inline script, the third).
+  function safeHTML(html) {
+    const doc = new DOMParser().parseFromString('<body>' + html + '</body>', 'text/html');
+    const allowed = new Set(['P', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'STRONG', 'EM', 'DEL', 'CODE', 'PRE', 'UL', 'OL', 'LI',
+      'BLOCKQUOTE', 'HR', 'BR', 'DIV', 'TABLE', 'THEAD', 'TBODY', 'TR', 'TH', 'TD', 'A', 'SPAN', 'B', 'I', 'S', 'SUP', 'SUB']);
+    for (const n of Array.from(doc.body.querySelectorAll('*'))) {
+      if (!allowed.has(n.tagName)) { n.replaceWith(doc.createTextNode(n.textContent)); continue; }
+      for (const a of Array.from(n.attributes)) {
+        const name = a.name.toLowerCase();
+        const keep = (name === 'href' && n.tagName === 'A' && /^(https?:|mailto:)/i.test(a.value)) ||
+          name === 'rel' || name === 'align' || name === 'start' || (name === 'class' && /^(language-[\w+#.-]+|scroll)$/.test(a.value));
+        if (!keep) n.removeAttribute(a.name);
+      }
+      if (n.tagName === 'A') { n.setAttribute('rel', 'noopener noreferrer nofollow'); n.setAttribute('target', '_blank'); }
+    }
+    const frag = document.createDocumentFragment();
+    for (const c of Array.from(doc.body.childNodes)) frag.append(document.importNode(c, true));
+    return frag;
   }
 
   // safeFragment parses the server's chart markup in an inert document, removes

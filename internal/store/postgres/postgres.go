@@ -20,6 +20,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -103,13 +104,48 @@ func New(ctx context.Context, pool *pgxpool.Pool) (*Store, error) {
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
-	fsys, err := fs.Sub(migrations, "migrations")
+	p, err := migrator(db)
 	if err != nil {
 		return err
 	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("postgres store: migrating: %w", err)
+	}
+	return nil
+}
+
+// Ready reports whether the store can serve: the database answers and no migration
+// of this binary is pending (a replica of an older binary may still run against a
+// newer schema, but not the reverse). For a server's readiness probe. Errors carry
+// no password: pgx does not put one in them.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres store: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	p, err := migrator(db)
+	if err != nil {
+		return err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres store: reading the schema version: %w", err)
+	}
+	if pending {
+		return errors.New("postgres store: the schema is not current (a migration is pending); restart a replica to apply it")
+	}
+	return nil
+}
+
+func migrator(db *sql.DB) (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
-		return fmt.Errorf("postgres store: %w", err)
+		return nil, fmt.Errorf("postgres store: %w", err)
 	}
 	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
 		goose.WithTableName(MigrationsTable),
@@ -117,12 +153,9 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		// Go migrations registered globally by some other package are none of ours.
 		goose.WithDisableGlobalRegistry(true))
 	if err != nil {
-		return fmt.Errorf("postgres store: %w", err)
+		return nil, fmt.Errorf("postgres store: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("postgres store: migrating: %w", err)
-	}
-	return nil
+	return p, nil
 }
 
 // Pool is the store's connection pool, for the job queue that shares the database.
@@ -166,8 +199,8 @@ func (s *Store) appendWith(ctx context.Context, events []debate.Event, also func
 		if !e.Kind.Stored() {
 			continue
 		}
-		if err := check(e); err != nil {
-			return err
+		if err := store.Check(e); err != nil {
+			return fmt.Errorf("postgres store: %w", err)
 		}
 		if e.Kind == debate.KindDebateStarted && e.Seq != 1 {
 			return fmt.Errorf("%w: debate_started of debate %q has seq %d, want 1", store.ErrConflict, e.DebateID, e.Seq)
@@ -266,20 +299,6 @@ func (s *Store) runBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, batch []p
 	return firstErr
 }
 
-// check refuses events the store cannot file: they are bugs in the caller, not
-// conflicts.
-func check(e *debate.Event) error {
-	switch {
-	case e.DebateID == "":
-		return fmt.Errorf("postgres store: %s event %d has no debate id", e.Kind, e.Seq)
-	case e.Kind == debate.KindDebateStarted && e.Started == nil:
-		return fmt.Errorf("postgres store: debate_started event of debate %q has no Started payload", e.DebateID)
-	case e.Kind == debate.KindDebateFinished && (e.Finished == nil || e.Finished.Status == ""):
-		return fmt.Errorf("postgres store: debate_finished event of debate %q has no Finished.Status", e.DebateID)
-	}
-	return nil
-}
-
 // explainRefusal says why an event's statement matched no row: the debate does not
 // exist, it already exists (a second debate_started), or the event does not
 // continue its log. Debates are never deleted, so reading after the rollback gives
@@ -376,9 +395,29 @@ func (s *Store) Get(ctx context.Context, id string) (store.Summary, error) {
 func (s *Store) List(ctx context.Context, opts store.ListOptions) ([]store.Summary, error) {
 	q := `SELECT ` + summaryColumns + ` FROM parley_debates`
 	var args []any
+	var where []string
 	if opts.Status != "" {
 		args = append(args, string(opts.Status))
-		q += fmt.Sprintf(` WHERE status = $%d`, len(args))
+		where = append(where, fmt.Sprintf(`status = $%d`, len(args)))
+	}
+	if opts.Query != "" {
+		// The problem is BYTEA (it may hold NUL, which TEXT cannot): it is read as
+		// UTF-8 unless it holds a NUL, which convert_from refuses. The verdict lives
+		// only in the log: its recommendation and the chair's reply are read out of its
+		// JSON, which json (not jsonb) parses unless it escapes a NUL, which ->> refuses;
+		// such an event is searched as raw text.
+		args = append(args, store.LikePattern(opts.Query))
+		n := len(args)
+		where = append(where, fmt.Sprintf(`(CASE WHEN position('\x00'::bytea IN problem) = 0
+			THEN convert_from(problem, 'UTF8') ELSE encode(problem, 'escape') END ILIKE $%d
+			OR EXISTS (SELECT 1 FROM parley_events e WHERE e.debate_id = parley_debates.id
+				AND e.kind = 'verdict_completed' AND CASE WHEN strpos(e.data, '\u0000') = 0
+					THEN coalesce(e.data::json->'verdict'->>'recommendation', '') || E'\n' ||
+						coalesce(e.data::json->'verdict'->>'text', '')
+					ELSE e.data END ILIKE $%d))`, n, n))
+	}
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
 	q += ` ORDER BY created_at DESC, id DESC`
 	if opts.Limit > 0 {

@@ -36,6 +36,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -47,6 +48,10 @@ import (
 
 //go:embed migrations/*.sql
 var migrations embed.FS
+
+// migrateRuns counts the migrations this process ran: tests check that opening a
+// file whose schema is current runs none.
+var migrateRuns atomic.Int64
 
 // Store is a store.Store kept in one SQLite file. Create it with Open.
 type Store struct {
@@ -101,10 +106,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 
 	writeDSN := dsn(abs, "_txlock", "immediate")
-	if err := migrate(ctx, writeDSN); err != nil {
-		return nil, fmt.Errorf("sqlite store: migrating %s: %w", abs, err)
-	}
-
 	s := &Store{}
 	if s.w, err = sql.Open("sqlite", writeDSN); err != nil {
 		return nil, fmt.Errorf("sqlite store: %w", err)
@@ -113,6 +114,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s.w.SetMaxIdleConns(1)
 	s.w.SetConnMaxLifetime(0) // keep the connection and its prepared statements
 	s.w.SetConnMaxIdleTime(0)
+
+	// In steady use the schema is current, and every command opens the store: asking
+	// goose whether anything is pending is one read on the writer's connection, while
+	// migrating opens (and, closing it as the file's only connection, checkpoints and
+	// fsyncs) a connection of its own before the first model call.
+	if !schemaCurrent(ctx, s.w) {
+		if err := migrate(ctx, writeDSN); err != nil {
+			s.w.Close()
+			return nil, fmt.Errorf("sqlite store: migrating %s: %w", abs, err)
+		}
+	}
 
 	if s.r, err = sql.Open("sqlite", dsn(abs, "_pragma", "query_only(true)")); err != nil {
 		s.w.Close()
@@ -159,6 +171,7 @@ func dsn(abs string, extra ...string) string {
 // before the store's pools open: goose holds one connection for the whole run, and
 // the writer pool has only one.
 func migrate(ctx context.Context, dsn string) error {
+	migrateRuns.Add(1)
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return err
@@ -166,13 +179,7 @@ func migrate(ctx context.Context, dsn string) error {
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys,
-		// Go migrations registered globally by some other package are none of ours.
-		goose.WithDisableGlobalRegistry(true))
+	p, err := migrator(db)
 	if err != nil {
 		return err
 	}
@@ -197,6 +204,44 @@ func migrate(ctx context.Context, dsn string) error {
 		case <-time.After(time.Duration(attempt) * 25 * time.Millisecond):
 		}
 	}
+}
+
+// migrator is goose over the embedded migrations.
+func migrator(db *sql.DB) (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectSQLite3, db, fsys,
+		// Go migrations registered globally by some other package are none of ours.
+		goose.WithDisableGlobalRegistry(true))
+}
+
+// schemaCurrent reports whether every embedded migration is applied to db, by
+// goose's own reckoning (a missing or out-of-order one counts as pending). Any error
+// (a new file has no version table yet) means "migrate": migrate decides properly.
+func schemaCurrent(ctx context.Context, db *sql.DB) bool {
+	p, err := migrator(db)
+	if err != nil {
+		return false
+	}
+	pending, err := p.HasPending(ctx)
+	return err == nil && !pending
+}
+
+// Ready reports whether the store can serve: the database answers and its schema is
+// the one this binary expects (no migration pending). For a server's readiness probe.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite store: %w", err)
+	}
+	if err := s.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite store: %w", err)
+	}
+	if !schemaCurrent(ctx, s.w) {
+		return errors.New("sqlite store: the schema is not current (a migration is pending); restart parley to apply it")
+	}
+	return nil
 }
 
 func (s *Store) prepare(ctx context.Context) error {
@@ -259,8 +304,8 @@ func (s *Store) Append(ctx context.Context, events ...debate.Event) error {
 		if !e.Kind.Stored() {
 			continue
 		}
-		if err := check(e); err != nil {
-			return err
+		if err := store.Check(e); err != nil {
+			return fmt.Errorf("sqlite store: %w", err)
 		}
 		data, err := json.Marshal(e)
 		if err != nil {
@@ -425,20 +470,6 @@ func apply(ctx context.Context, tx *sql.Tx, st stmts, batch []pending) error {
 	return nil
 }
 
-// check refuses events the store cannot file: they are bugs in the caller, not
-// conflicts.
-func check(e *debate.Event) error {
-	switch {
-	case e.DebateID == "":
-		return fmt.Errorf("sqlite store: %s event %d has no debate id", e.Kind, e.Seq)
-	case e.Kind == debate.KindDebateStarted && e.Started == nil:
-		return fmt.Errorf("sqlite store: debate_started event of debate %q has no Started payload", e.DebateID)
-	case e.Kind == debate.KindDebateFinished && (e.Finished == nil || e.Finished.Status == ""):
-		return fmt.Errorf("sqlite store: debate_finished event of debate %q has no Finished.Status", e.DebateID)
-	}
-	return nil
-}
-
 // explainRefusal says why the advance statement matched no row: the debate does not
 // exist, or the event does not continue its log. It runs only on the error path.
 func explainRefusal(ctx context.Context, tx *sql.Tx, e *debate.Event) error {
@@ -533,9 +564,25 @@ func (s *Store) Get(ctx context.Context, id string) (store.Summary, error) {
 func (s *Store) List(ctx context.Context, opts store.ListOptions) ([]store.Summary, error) {
 	q := `SELECT ` + summaryColumns + ` FROM debates`
 	var args []any
+	var where []string
 	if opts.Status != "" {
-		q += ` WHERE status = ?`
+		where = append(where, `status = ?`)
 		args = append(args, string(opts.Status))
+	}
+	if opts.Query != "" {
+		// The verdict lives only in the log: its recommendation and the chair's
+		// full reply are read out of its event's JSON (the keys must not match). A
+		// scan, not an index: fine for the thousands of debates a user or team
+		// keeps. LIKE is case-insensitive for ASCII letters.
+		where = append(where, `(problem LIKE ? ESCAPE '\' OR EXISTS (
+			SELECT 1 FROM events e WHERE e.debate_id = debates.id AND e.kind = 'verdict_completed'
+			AND (coalesce(json_extract(e.data, '$.verdict.recommendation'), '') || char(10) ||
+				coalesce(json_extract(e.data, '$.verdict.text'), '')) LIKE ? ESCAPE '\'))`)
+		pat := store.LikePattern(opts.Query)
+		args = append(args, pat, pat)
+	}
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
 	q += ` ORDER BY created_at DESC, id DESC`
 	if opts.Limit > 0 {

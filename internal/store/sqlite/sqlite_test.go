@@ -357,6 +357,9 @@ func TestStoresOnlyEventsAndSummaries(t *testing.T) {
 			"owner_host", "owner_pid", "owner_since", "last_seq"},
 		"events":           {"debate_id", "seq", "kind", "at", "data"},
 		"goose_db_version": {"id", "version_id", "is_applied", "tstamp"},
+		// The call cache: a hash of each request (never the request) and its answer.
+		"calls":   {"key", "value", "created_at"},
+		"replays": {"id", "original"},
 	}
 	// SQLite's own bookkeeping table for AUTOINCREMENT, if goose uses it.
 	delete(columns, "sqlite_sequence")
@@ -542,4 +545,53 @@ func BenchmarkAppendTurnParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestOpenMigratesOnlyWhenPending: every command opens the store, so opening a file
+// whose schema is current must not run the migrations (a connection of their own,
+// a checkpoint and fsyncs before the first model call); a file missing one of the
+// embedded migrations gets it.
+func TestOpenMigratesOnlyWhenPending(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	before := migrateRuns.Load()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if n := migrateRuns.Load() - before; n != 1 {
+		t.Fatalf("a new file: %d migration runs, want 1", n)
+	}
+	for range 2 {
+		s, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+	if n := migrateRuns.Load() - before; n != 1 {
+		t.Errorf("reopening a current file ran the migrations (%d runs in all)", n)
+	}
+
+	// A binary with a newer migration than the file: forget the latest one applied.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DELETE FROM goose_db_version WHERE version_id = (SELECT MAX(version_id) FROM goose_db_version)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n := migrateRuns.Load() - before; n != 2 {
+		t.Errorf("a pending migration: %d runs in all, want 2", n)
+	}
+	if err := s.Append(ctx, startedEvent("d1", t0)); err != nil {
+		t.Fatalf("the store after migrating: %v", err)
+	}
 }

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"StatusTransitions", testStatusTransitions},
 		{"List", testList},
 		{"ListOrdersByCreation", testListOrdersByCreation},
+		{"ListSearch", testListSearch},
 		{"Claim", testClaim},
 		{"RoundTrip", testRoundTrip},
 		{"ConcurrentDebates", testConcurrentDebates},
@@ -487,6 +488,53 @@ func testList(t *testing.T, s store.Store) {
 		}
 		if sum.Problem != "problem "+sum.ID || sum.Mode != "mode-"+sum.ID {
 			t.Errorf("%s: problem, mode = %q, %q", sum.ID, sum.Problem, sum.Mode)
+		}
+	}
+}
+
+// testListSearch: Query matches the problem or the verdict, case-insensitively for
+// ASCII, with LIKE's wildcards taken literally, and combines with Status and Limit.
+func testListSearch(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	verdict := func(id string, seq, atMS int, rec string) debate.Event {
+		return debate.Event{DebateID: id, Seq: seq, At: at(atMS), Kind: debate.KindVerdictCompleted,
+			Verdict: &debate.Verdict{Recommendation: rec, Confidence: 80, By: "openai:gpt-5"}}
+	}
+	mustAppend(t, s, started("s1", 100, "Should we adopt Kubernetes?", "standard"),
+		verdict("s1", 2, 101, "Stay on plain VMs for now"), finished("s1", 3, 102, debate.StatusCompleted))
+	mustAppend(t, s, started("s2", 200, "Pick a database: 100% durable", "standard"),
+		verdict("s2", 2, 201, "PostgreSQL, with Kubernetes operators later"), finished("s2", 3, 202, debate.StatusCompleted))
+	mustAppend(t, s, started("s3", 300, "Rust or Go for the café's till?", "standard"))
+	// A turn that mentions a word is not the verdict: it must not match.
+	mustAppend(t, s, turn("s3", 2, 301, "A", "zebra crossing"))
+	mustAppend(t, s, started("s4", 400, "snake_case or camelCase", "standard"))
+
+	cases := []struct {
+		opts store.ListOptions
+		want []string
+	}{
+		{store.ListOptions{Query: "kubernetes"}, []string{"s2", "s1"}}, // problem of s1, verdict of s2
+		{store.ListOptions{Query: "PLAIN vms"}, []string{"s1"}},
+		{store.ListOptions{Query: "café"}, []string{"s3"}},
+		{store.ListOptions{Query: "zebra"}, []string{}},
+		{store.ListOptions{Query: "100%"}, []string{"s2"}},
+		{store.ListOptions{Query: "0% d"}, []string{"s2"}},
+		{store.ListOptions{Query: "%"}, []string{"s2"}}, // literal, not a wildcard
+		{store.ListOptions{Query: "e_c"}, []string{"s4"}},
+		{store.ListOptions{Query: "_"}, []string{"s4"}},
+		{store.ListOptions{Query: `\`}, []string{}},
+		{store.ListOptions{Query: "kubernetes", Limit: 1}, []string{"s2"}},
+		{store.ListOptions{Query: "kubernetes", Status: debate.StatusRunning}, []string{}},
+		{store.ListOptions{Query: "or", Status: debate.StatusRunning}, []string{"s4", "s3"}},
+		{store.ListOptions{Query: "nothing like this"}, []string{}},
+	}
+	for _, c := range cases {
+		got, err := s.List(ctx, c.opts)
+		if err != nil {
+			t.Fatalf("List(%+v): %v", c.opts, err)
+		}
+		if !cmp.Equal(ids(got), c.want) {
+			t.Errorf("List(%+v) = %v, want %v", c.opts, ids(got), c.want)
 		}
 	}
 }

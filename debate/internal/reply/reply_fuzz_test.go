@@ -1,4 +1,4 @@
-package debate
+package reply
 
 import (
 	"encoding/json"
@@ -46,7 +46,7 @@ func canonicalBlock(t *testing.T, v any) string {
 func FuzzParseReply(f *testing.F) {
 	seedReplies(f)
 	f.Fuzz(func(t *testing.T, text string) {
-		r := ParseReply(text)
+		r := Parse(text)
 		if r.Confidence != nil && (*r.Confidence < 0 || *r.Confidence > 100) {
 			t.Fatalf("confidence %d out of range", *r.Confidence)
 		}
@@ -59,7 +59,7 @@ func FuzzParseReply(f *testing.F) {
 
 		// What parley read, written back as a proper block, reads back the same: the
 		// normalisation is stable and nothing is lost between the two readings.
-		again := ParseReply(canonicalBlock(t, r))
+		again := Parse(canonicalBlock(t, r))
 		if again.Source != SourceFenced {
 			t.Fatalf("canonical block read from %q", again.Source)
 		}

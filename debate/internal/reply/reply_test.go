@@ -1,4 +1,4 @@
-package debate
+package reply
 
 import (
 	"os"
@@ -63,9 +63,9 @@ func TestParseReplyGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got := ParseReply(goldenReply(t, tt.file))
+			got := Parse(goldenReply(t, tt.file))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ParseReply(%s) mismatch (-want +got):\n%s", tt.file, diff)
+				t.Errorf("Parse(%s) mismatch (-want +got):\n%s", tt.file, diff)
 			}
 		})
 	}
@@ -136,16 +136,16 @@ func TestParseReplyForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := ParseReply(tt.in)
+			got := Parse(tt.in)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ParseReply(%q) mismatch (-want +got):\n%s", tt.in, diff)
+				t.Errorf("Parse(%q) mismatch (-want +got):\n%s", tt.in, diff)
 			}
 		})
 	}
 }
 
 func TestParseReplyLongPosition(t *testing.T) {
-	got := ParseReply(goldenReply(t, "long-position.md"))
+	got := Parse(goldenReply(t, "long-position.md"))
 	if n := utf8.RuneCountInString(got.Position); n > maxPositionRunes {
 		t.Errorf("position has %d runes, want at most %d", n, maxPositionRunes)
 	}
@@ -266,5 +266,39 @@ func TestRepairJSON(t *testing.T) {
 		if got := repairJSON(tt.in); got != tt.want {
 			t.Errorf("repairJSON(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestParseReplyClaims: the claims and new_argument keys are read in every shape the
+// prompt allows, and a reply without them parses as before.
+func TestParseReplyClaims(t *testing.T) {
+	text := "Reasoning.\n```json\n" + `{"position": "42", "answer": "42", "confidence": 70, "changed": true,
+ "claims": [{"claim": "the train leaves at 9", "stance": "agree"}, {"text": "B's speed is 60 km/h", "agree": false}, "a plain claim", {"claim": "C forgot the stop", "stance": "Disagree — it is counted"}],
+ "new_argument": "the timetable says 9:00, not 9:30"}` + "\n```"
+	r := Parse(text)
+	want := []Claim{
+		{Text: "the train leaves at 9", Stance: StanceAgree},
+		{Text: "B's speed is 60 km/h", Stance: StanceDisagree},
+		{Text: "a plain claim", Stance: StanceAgree},
+		{Text: "C forgot the stop", Stance: StanceDisagree},
+	}
+	if len(r.Claims) != len(want) {
+		t.Fatalf("claims = %+v, want %+v", r.Claims, want)
+	}
+	for i := range want {
+		if r.Claims[i] != want[i] {
+			t.Errorf("claim %d = %+v, want %+v", i, r.Claims[i], want[i])
+		}
+	}
+	if r.NewArgument != "the timetable says 9:00, not 9:30" {
+		t.Errorf("new_argument = %q", r.NewArgument)
+	}
+	old := Parse("```json\n{\"position\": \"x\", \"confidence\": 50}\n```")
+	if old.Claims != nil || old.NewArgument != "" || old.Position != "x" {
+		t.Errorf("old reply = %+v", old)
+	}
+	many := Parse("```json\n{\"position\": \"x\", \"claims\": [\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\"]}\n```")
+	if len(many.Claims) != maxClaims {
+		t.Errorf("claims not capped: %d", len(many.Claims))
 	}
 }

@@ -18,14 +18,28 @@ import (
 type Options struct {
 	// Transcript appends every turn's full answer.
 	Transcript bool
+	// Calibration, when set, is what a stored eval of the same panel says the
+	// verdict's confidence is worth; the reports show it beside the stated one.
+	Calibration *Calibration
 }
 
 // JSON writes the CONTRACT's result object.
-func JSON(w io.Writer, rec *debate.Record) error {
+func JSON(w io.Writer, rec *debate.Record) error { return JSONWith(w, rec, Options{}) }
+
+// JSONWith writes the CONTRACT's result object, with a top-level "calibration"
+// object when opt.Calibration is set (an extension: the CONTRACT's keys are unchanged).
+func JSONWith(w io.Writer, rec *debate.Record, opt Options) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(rec)
+	if opt.Calibration == nil {
+		return enc.Encode(rec)
+	}
+	// Record has no MarshalJSON of its own, so embedding it flattens its fields.
+	return enc.Encode(struct {
+		*debate.Record
+		Calibration *Calibration `json:"calibration"`
+	}{rec, opt.Calibration})
 }
 
 // Markdown writes the human report: the verdict first, then the evidence.

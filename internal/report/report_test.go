@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -122,5 +123,37 @@ func TestGoldenLogCoversTheHardCases(t *testing.T) {
 		if !ok {
 			t.Errorf("the golden log lacks %s", name)
 		}
+	}
+}
+
+func TestJSONWithCalibration(t *testing.T) {
+	rec := goldenRecord(t)
+	var plain, none, with bytes.Buffer
+	if err := report.JSON(&plain, rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.JSONWith(&none, rec, report.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if plain.String() != none.String() {
+		t.Fatal("JSONWith without a calibration differs from JSON")
+	}
+	c := &report.Calibration{Stated: 80, Calibrated: 62, Samples: 40, Brier: 0.182, EvalID: "ev1", Strategy: "standard"}
+	if err := report.JSONWith(&with, rec, report.Options{Calibration: c}); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(with.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]any
+	_ = json.Unmarshal(plain.Bytes(), &want)
+	cal, ok := got["calibration"].(map[string]any)
+	if !ok || cal["calibrated"] != float64(62) || cal["eval_id"] != "ev1" {
+		t.Fatalf("calibration = %v", got["calibration"])
+	}
+	delete(got, "calibration")
+	if len(got) != len(want) || got["id"] != want["id"] {
+		t.Fatalf("the other keys changed: %d vs %d", len(got), len(want))
 	}
 }

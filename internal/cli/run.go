@@ -119,9 +119,6 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Indexing the model catalogue (prices, context windows) is ~10 ms of JSON before
-	// the first call: start it now, beside the config and the mode (issue 18).
-	go models.WarmCatalog()
 	cfg, err := loadConfig(o.io.Env)
 	if err != nil {
 		return err

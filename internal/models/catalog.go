@@ -5,38 +5,30 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-
-	"charm.land/catwalk/pkg/catwalk"
-	"charm.land/catwalk/pkg/embedded"
 
 	"github.com/parleyhq/parley/internal/config"
 )
 
-// catalogIDs maps parley's provider kinds to catwalk's provider ids.
-var catalogIDs = map[string]catwalk.InferenceProvider{
-	"openai":     catwalk.InferenceProviderOpenAI,
-	"anthropic":  catwalk.InferenceProviderAnthropic,
-	"gemini":     catwalk.InferenceProviderGemini,
-	"openrouter": catwalk.InferenceProviderOpenRouter,
+//go:generate go run ./gencatalog
+
+// catalogProvider is one vendor's part of catwalk's model catalogue (prices, context
+// windows): offline data, so pricing never makes a network call. catalog_data.go is
+// generated from catwalk (see gencatalog for why a table and not catwalk at run time).
+type catalogProvider struct {
+	Kind         string // parley's provider kind
+	Large, Small string // the catalogue's current picks
+	Models       []CatalogEntry
 }
 
-// catalog is catwalk's embedded model data (prices, context windows), indexed once:
-// it is offline data, so pricing never makes a network call.
-var catalogProviders = sync.OnceValue(embedded.GetAll)
-
-var catalog = sync.OnceValue(func() map[catwalk.InferenceProvider][]catwalk.Model {
-	out := map[catwalk.InferenceProvider][]catwalk.Model{}
-	for _, p := range catalogProviders() {
-		out[p.ID] = p.Models
+// catalogOf is a provider kind's part of the catalogue; nil for kinds it has none of.
+func catalogOf(kind string) *catalogProvider {
+	for i := range catalogData {
+		if catalogData[i].Kind == kind {
+			return &catalogData[i]
+		}
 	}
-	return out
-})
-
-// WarmCatalog indexes the catalog now (it is parsed once per process, ~10 ms of
-// JSON): a command calls it in a goroutine so that the work overlaps its own
-// start instead of delaying the first model call.
-func WarmCatalog() { catalog() }
+	return nil
+}
 
 // CatalogEntry is what the catalog knows of one model.
 type CatalogEntry struct {
@@ -56,17 +48,16 @@ type CatalogEntry struct {
 // suffix (claude-sonnet-4-5 → claude-sonnet-4-5-20250929), else the longest
 // catalog id the name starts with.
 func Lookup(kind, model string) (CatalogEntry, bool) {
-	id, ok := catalogIDs[kind]
-	if !ok {
+	p := catalogOf(kind)
+	if p == nil {
 		return CatalogEntry{}, false
 	}
-	models := catalog()[id]
-	var best *catwalk.Model
-	for i := range models {
-		m := &models[i]
+	var best *CatalogEntry
+	for i := range p.Models {
+		m := &p.Models[i]
 		switch {
 		case m.ID == model:
-			return entry(*m), true
+			return *m, true
 		case strings.HasPrefix(m.ID, model+"-") && isDateSuffix(strings.TrimPrefix(m.ID, model+"-")):
 			best = m
 		case best == nil && strings.HasPrefix(model, m.ID+"-"):
@@ -74,14 +65,9 @@ func Lookup(kind, model string) (CatalogEntry, bool) {
 		}
 	}
 	if best != nil {
-		return entry(*best), true
+		return *best, true
 	}
 	return CatalogEntry{}, false
-}
-
-func entry(m catwalk.Model) CatalogEntry {
-	return CatalogEntry{ID: m.ID, Name: m.Name, Price: config.Price{Input: m.CostPer1MIn, Output: m.CostPer1MOut}, ContextWindow: int(m.ContextWindow),
-		DefaultMaxTokens: int(m.DefaultMaxTokens), CanReason: m.CanReason, ReasoningLevels: m.ReasoningLevels}
 }
 
 func isDateSuffix(s string) bool {
@@ -99,8 +85,10 @@ func isDateSuffix(s string) bool {
 // CatalogModels lists the catalog's model ids for a provider kind, sorted.
 func CatalogModels(kind string) []string {
 	var ids []string
-	for _, m := range catalog()[catalogIDs[kind]] {
-		ids = append(ids, m.ID)
+	if p := catalogOf(kind); p != nil {
+		for _, m := range p.Models {
+			ids = append(ids, m.ID)
+		}
 	}
 	sort.Strings(ids)
 	return ids
@@ -136,34 +124,28 @@ func (res *Resolved) price(kind, model string) {
 // CatalogEntries lists what the catalog knows of a provider kind, in the
 // catalogue's own order (newest first).
 func CatalogEntries(kind string) []CatalogEntry {
-	var out []CatalogEntry
-	for _, m := range catalog()[catalogIDs[kind]] {
-		out = append(out, entry(m))
+	p := catalogOf(kind)
+	if p == nil {
+		return nil
 	}
-	return out
+	return slices.Clone(p.Models)
 }
 
 // catalogDefaults are the catalogue's current picks for a provider kind: its large
 // model, then its small one. These move with catwalk, so a new parley build
 // proposes the models of its day instead of names fixed when the code was written.
 func catalogDefaults(kind string) []string {
-	id, ok := catalogIDs[kind]
-	if !ok {
+	p := catalogOf(kind)
+	if p == nil {
 		return nil
 	}
-	for _, p := range catalogProviders() {
-		if p.ID != id {
-			continue
+	var out []string
+	for _, m := range []string{p.Large, p.Small} {
+		if m != "" && (len(out) == 0 || out[0] != m) {
+			out = append(out, m)
 		}
-		var out []string
-		for _, m := range []string{p.DefaultLargeModelID, p.DefaultSmallModelID} {
-			if m != "" && (len(out) == 0 || out[0] != m) {
-				out = append(out, m)
-			}
-		}
-		return out
 	}
-	return nil
+	return out
 }
 
 // NeedsResponses says whether an OpenAI model should be called through the

@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/fakellm"
+	"github.com/parleyhq/parley/internal/sse"
 	"github.com/parleyhq/parley/internal/store/postgres/pgtest"
 )
 
@@ -91,37 +91,32 @@ func TestServeLoad(t *testing.T) {
 			w.err = fmt.Errorf("status %d", res.StatusCode)
 			return
 		}
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		var name, data string
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case strings.HasPrefix(line, "event: "):
-				name = line[7:]
-			case strings.HasPrefix(line, "data: "):
-				data = line[6:]
-			case line == "" && name != "":
-				now := time.Now()
-				if name == "finished" {
-					w.finished = data
-					return
-				}
-				var e debate.Event
-				if err := json.Unmarshal([]byte(data), &e); err != nil {
-					w.err = err
-					return
-				}
-				w.latencies = append(w.latencies, now.Sub(e.At))
-				if e.Kind == debate.KindTurnDelta {
-					w.deltas++
-				} else {
-					w.seqs = append(w.seqs, e.Seq)
-				}
-				name, data = "", ""
+		done := false
+		_, err = sse.ReadAll(res.Body, func(ev sse.Event) bool {
+			now := time.Now()
+			if ev.Name == "" {
+				return false
 			}
+			if ev.Name == "finished" {
+				w.finished, done = ev.Data, true
+				return true
+			}
+			var e debate.Event
+			if err := json.Unmarshal([]byte(ev.Data), &e); err != nil {
+				w.err = err
+				return true
+			}
+			w.latencies = append(w.latencies, now.Sub(e.At))
+			if e.Kind == debate.KindTurnDelta {
+				w.deltas++
+			} else {
+				w.seqs = append(w.seqs, e.Seq)
+			}
+			return false
+		})
+		if !done && w.err == nil {
+			w.err = fmt.Errorf("stream ended without finished: %v", err)
 		}
-		w.err = fmt.Errorf("stream ended without finished: %v", sc.Err())
 	}
 
 	start := time.Now()

@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/cli"
 	"github.com/parleyhq/parley/internal/fakellm"
+	"github.com/parleyhq/parley/internal/sse"
 )
 
 // serveLog is a buffer the server's goroutines may write to while a test reads.
@@ -151,34 +152,20 @@ func (s *served) follow(id string, after int) streamed {
 
 func readStream(r io.Reader) streamed {
 	var out streamed
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	var id, name, data string
-	for sc.Scan() {
-		line := sc.Text()
+	sse.ReadAll(r, func(ev sse.Event) bool {
 		switch {
-		case strings.HasPrefix(line, "id: "):
-			id = line[4:]
-		case strings.HasPrefix(line, "event: "):
-			name = line[7:]
-		case strings.HasPrefix(line, "data: "):
-			data = line[6:]
-		case line == "":
-			switch {
-			case name == "finished":
-				out.finished = data
-				return out
-			case name == "turn_delta":
-				out.deltas++
-			case id != "":
-				var n int
-				fmt.Sscan(id, &n)
-				out.seqs = append(out.seqs, n)
-				out.kinds = append(out.kinds, name)
-			}
-			id, name, data = "", "", ""
+		case ev.Name == "finished":
+			out.finished = ev.Data
+			return true
+		case ev.Name == "turn_delta":
+			out.deltas++
+		case ev.ID != "":
+			n, _ := strconv.Atoi(ev.ID)
+			out.seqs = append(out.seqs, n)
+			out.kinds = append(out.kinds, ev.Name)
 		}
-	}
+		return false
+	})
 	return out
 }
 

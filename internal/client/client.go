@@ -8,7 +8,6 @@
 package client
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/sse"
 )
 
 // Client is one server's API. The zero value is not usable; call New.
@@ -188,41 +188,29 @@ func (c *Client) stream(ctx context.Context, id string, last *int, fn func(debat
 	if res.StatusCode != http.StatusOK {
 		return false, c.statusError(res)
 	}
-	sc := bufio.NewScanner(res.Body)
-	sc.Buffer(make([]byte, 64<<10), 16<<20) // one event carries a whole answer
-	var name string
-	var data bytes.Buffer
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "":
-			if name == "finished" {
-				return true, nil
-			}
-			if data.Len() > 0 {
-				var e debate.Event
-				if err := json.Unmarshal(data.Bytes(), &e); err != nil {
-					return false, fmt.Errorf("the server sent an event that is not JSON: %v", err)
-				}
-				if e.Seq > 0 {
-					*last = e.Seq
-				}
-				fn(e)
-			}
-			name = ""
-			data.Reset()
-		case strings.HasPrefix(line, ":"):
-		case strings.HasPrefix(line, "event:"):
-			name = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
-		case strings.HasPrefix(line, "data:"):
-			if data.Len() > 0 {
-				data.WriteByte('\n')
-			}
-			data.WriteString(strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " "))
+	rd := sse.NewReader(res.Body)
+	for {
+		ev, err := rd.Next()
+		if err == io.EOF {
+			break
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return false, c.unreachable(err)
+		if err != nil {
+			return false, c.unreachable(err)
+		}
+		if ev.Name == "finished" {
+			return true, nil
+		}
+		if ev.Data == "" {
+			continue
+		}
+		var e debate.Event
+		if err := json.Unmarshal([]byte(ev.Data), &e); err != nil {
+			return false, fmt.Errorf("the server sent an event that is not JSON: %v", err)
+		}
+		if e.Seq > 0 {
+			*last = e.Seq
+		}
+		fn(e)
 	}
 	return false, nil // the server ended the stream early (shutting down): reconnect
 }

@@ -1,7 +1,6 @@
 package fakellm
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,40 +9,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parleyhq/parley/internal/sse"
 )
 
-// sse is one Server-Sent Event as a client reads it.
-type sse struct {
-	Name string
-	Data string
-}
-
-// readSSE parses an event stream; the error is the transport's (a cut stream gives
-// io.ErrUnexpectedEOF), with the events read so far.
-func readSSE(r io.Reader) ([]sse, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 1<<20)
-	var evs []sse
-	var cur sse
-	var data []string
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" {
-			if len(data) > 0 {
-				cur.Data = strings.Join(data, "\n")
-				evs = append(evs, cur)
-			}
-			cur, data = sse{}, nil
-			continue
-		}
-		if v, ok := strings.CutPrefix(line, "event: "); ok {
-			cur.Name = v
-		} else if v, ok := strings.CutPrefix(line, "data: "); ok {
-			data = append(data, v)
-		}
-	}
-	return evs, sc.Err()
-}
+// readSSE parses an event stream with the reader the clients use; the error is the
+// transport's (a cut stream gives io.ErrUnexpectedEOF), with the events read so far.
+func readSSE(r io.Reader) ([]sse.Event, error) { return sse.ReadAll(r, nil) }
 
 // post sends body as JSON and returns the response; the caller closes it.
 func post(t *testing.T, url string, body any, header ...string) *http.Response {

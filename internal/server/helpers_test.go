@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/internal/sse"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/sqlite"
 	"github.com/parleyhq/parley/provider"
@@ -265,40 +265,12 @@ func (e *env) waitFinished(id string) store.Summary {
 }
 
 // sseEvent is one event as a client reads it off the stream.
-type sseEvent struct {
-	id   string
-	name string
-	data string
-}
+type sseEvent = sse.Event
 
-// sseClient reads a stream until it ends, stop returns true, or the test's patience
-// runs out.
+// readSSE reads a stream until it ends or stop returns true.
 func readSSE(t *testing.T, body io.Reader, stop func(sseEvent) bool) []sseEvent {
 	t.Helper()
-	var out []sseEvent
-	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 1<<20), 8<<20)
-	var cur sseEvent
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "":
-			if cur.name != "" || cur.data != "" {
-				out = append(out, cur)
-				if stop != nil && stop(cur) {
-					return out
-				}
-			}
-			cur = sseEvent{}
-		case strings.HasPrefix(line, ":"):
-		case strings.HasPrefix(line, "id: "):
-			cur.id = strings.TrimPrefix(line, "id: ")
-		case strings.HasPrefix(line, "event: "):
-			cur.name = strings.TrimPrefix(line, "event: ")
-		case strings.HasPrefix(line, "data: "):
-			cur.data = strings.TrimPrefix(line, "data: ")
-		}
-	}
+	out, _ := sse.ReadAll(body, stop) // a stream cut by the test's end is not an error
 	return out
 }
 

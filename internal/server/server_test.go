@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,11 +64,11 @@ func TestRoutes(t *testing.T) {
 	res := e.openStream(context.Background(), id, "", nil)
 	events := readSSE(t, res.Body, nil)
 	res.Body.Close()
-	if len(events) == 0 || events[len(events)-1].name != "finished" {
+	if len(events) == 0 || events[len(events)-1].Name != "finished" {
 		t.Fatalf("stream of a finished debate did not end with finished: %v", events)
 	}
-	if !strings.Contains(events[len(events)-1].data, `"status":"completed"`) {
-		t.Errorf("finished data = %s", events[len(events)-1].data)
+	if !strings.Contains(events[len(events)-1].Data, `"status":"completed"`) {
+		t.Errorf("finished data = %s", events[len(events)-1].Data)
 	}
 
 	r = e.do("GET", "/api/debates/"+id+"/chart", "", nil)
@@ -331,8 +332,16 @@ func TestServeShutdown(t *testing.T) {
 	}
 	defer stream.Body.Close()
 	got := make(chan []sseEvent, 1)
-	go func() { got <- readSSE(t, stream.Body, nil) }()
-	time.Sleep(100 * time.Millisecond)
+	watching := make(chan struct{}) // the first event arrived: the stream is open
+	go func() {
+		var once sync.Once
+		got <- readSSE(t, stream.Body, func(sseEvent) bool { once.Do(func() { close(watching) }); return false })
+	}()
+	select {
+	case <-watching:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event on the stream")
+	}
 	cancel()
 	select {
 	case err := <-served:
@@ -344,7 +353,7 @@ func TestServeShutdown(t *testing.T) {
 	}
 	<-drained
 	events := <-got
-	if n := len(events); n == 0 || events[n-1].name != "finished" || !strings.Contains(events[n-1].data, `"interrupted"`) {
+	if n := len(events); n == 0 || events[n-1].Name != "finished" || !strings.Contains(events[n-1].Data, `"interrupted"`) {
 		t.Errorf("the stream of an interrupted debate ended with %v", events)
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {

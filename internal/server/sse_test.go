@@ -43,26 +43,26 @@ func TestSSEReconnectMissesNothing(t *testing.T) {
 		got := 0
 		readSSE(t, res.Body, func(ev sseEvent) bool {
 			switch {
-			case ev.name == "finished":
+			case ev.Name == "finished":
 				finished = true
 				return true
-			case ev.id == "":
-				if ev.name != "turn_delta" {
-					t.Errorf("stored-looking event %q without an id", ev.name)
+			case ev.ID == "":
+				if ev.Name != "turn_delta" {
+					t.Errorf("stored-looking event %q without an id", ev.Name)
 				}
 				deltas++
 				return false
 			}
-			n, err := strconv.Atoi(ev.id)
+			n, err := strconv.Atoi(ev.ID)
 			if err != nil {
-				t.Fatalf("id %q", ev.id)
+				t.Fatalf("id %q", ev.ID)
 			}
 			var de debate.Event
-			if err := json.Unmarshal([]byte(ev.data), &de); err != nil || de.Seq != n || string(de.Kind) != ev.name {
-				t.Fatalf("event %s %q does not match its data %s", ev.id, ev.name, ev.data)
+			if err := json.Unmarshal([]byte(ev.Data), &de); err != nil || de.Seq != n || string(de.Kind) != ev.Name {
+				t.Fatalf("event %s %q does not match its data %s", ev.ID, ev.Name, ev.Data)
 			}
 			seqs = append(seqs, n)
-			last = ev.id
+			last = ev.ID
 			got++
 			return got >= want
 		})
@@ -105,15 +105,15 @@ func TestSSEFollowsAnotherProcess(t *testing.T) {
 	log, _ := e.store.Events(context.Background(), id)
 	stored := 0
 	for _, ev := range events {
-		if ev.name == "turn_delta" {
+		if ev.Name == "turn_delta" {
 			t.Errorf("a delta arrived from another process")
 		}
-		if ev.id != "" {
+		if ev.ID != "" {
 			stored++
 		}
 	}
-	if stored != len(log) || events[len(events)-1].name != "finished" {
-		t.Fatalf("got %d stored events (log has %d), last %q", stored, len(log), events[len(events)-1].name)
+	if stored != len(log) || events[len(events)-1].Name != "finished" {
+		t.Fatalf("got %d stored events (log has %d), last %q", stored, len(log), events[len(events)-1].Name)
 	}
 }
 
@@ -153,11 +153,13 @@ func TestSSERepairsGaps(t *testing.T) {
 		}
 		return sseEvent{}
 	}
-	if s := next(); s.id != "1" {
+	if s := next(); s.ID != "1" {
 		t.Fatalf("first event %+v", s)
 	}
-	for e.hub.Watchers(id) == 0 {
-		time.Sleep(time.Millisecond)
+	// The server subscribes to the hub before it reads the store, so the first
+	// stored event's arrival means the stream is watching.
+	if e.hub.Watchers(id) == 0 {
+		t.Fatal("an event arrived before the stream subscribed to the hub")
 	}
 	// Seqs 2–4 are stored but never published; 5 is published.
 	for seq := 2; seq <= 5; seq++ {
@@ -167,8 +169,8 @@ func TestSSERepairsGaps(t *testing.T) {
 	}
 	e.hub.Publish(ev(5, debate.KindUserNote))
 	for want := 2; want <= 5; want++ {
-		if s := next(); s.id != strconv.Itoa(want) {
-			t.Fatalf("got event %q, want %d", s.id, want)
+		if s := next(); s.ID != strconv.Itoa(want) {
+			t.Fatalf("got event %q, want %d", s.ID, want)
 		}
 	}
 	// A delta that belongs after seq 6, which was not published.
@@ -176,10 +178,10 @@ func TestSSERepairsGaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.hub.Publish(debate.Event{DebateID: id, Seq: 6, Kind: debate.KindTurnDelta, Seat: "A", Text: "tok"})
-	if s := next(); s.id != "6" {
+	if s := next(); s.ID != "6" {
 		t.Fatalf("got %+v before seq 6", s)
 	}
-	if s := next(); s.name != "turn_delta" || s.id != "" {
+	if s := next(); s.Name != "turn_delta" || s.ID != "" {
 		t.Fatalf("got %+v, want the delta", s)
 	}
 	// Published again after being sent: not sent twice.
@@ -188,10 +190,10 @@ func TestSSERepairsGaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.hub.Publish(ev(7, debate.KindDebateFinished))
-	if s := next(); s.id != "7" {
+	if s := next(); s.ID != "7" {
 		t.Fatalf("got %+v, want seq 7", s)
 	}
-	if s := next(); s.name != "finished" {
+	if s := next(); s.Name != "finished" {
 		t.Fatalf("got %+v, want finished", s)
 	}
 	if _, open := <-got; open {
@@ -213,8 +215,20 @@ func TestSSEResumedDebateGoesOn(t *testing.T) {
 	res := e.openStream(ctx, "r", "", nil)
 	defer res.Body.Close()
 	done := make(chan []sseEvent)
-	go func() { done <- readSSE(t, res.Body, nil) }()
-	time.Sleep(100 * time.Millisecond)
+	caughtUp := make(chan struct{}) // the stream has sent the stored log and waits
+	go func() {
+		done <- readSSE(t, res.Body, func(ev sseEvent) bool {
+			if ev.ID == "3" {
+				close(caughtUp)
+			}
+			return false
+		})
+	}()
+	select {
+	case <-caughtUp:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stream did not send the stored events")
+	}
 	completed := debate.Event{DebateID: "r", Seq: 4, Kind: debate.KindDebateFinished, Finished: &debate.Finished{Status: debate.StatusCompleted, StoppedBecause: "max_rounds"}}
 	if err := e.store.Append(ctx, completed); err != nil {
 		t.Fatal(err)
@@ -222,7 +236,7 @@ func TestSSEResumedDebateGoesOn(t *testing.T) {
 	events := <-done
 	var names []string
 	for _, ev := range events {
-		names = append(names, ev.id+":"+ev.name)
+		names = append(names, ev.ID+":"+ev.Name)
 	}
 	if got := strings.Join(names, " "); got != "1:debate_started 2:debate_finished 3:debate_resumed 4:debate_finished :finished" {
 		t.Errorf("events = %s", got)
@@ -245,7 +259,7 @@ func TestSSEBadLastEventID(t *testing.T) {
 	res := e.openStream(context.Background(), id, strconv.Itoa(log[len(log)-1].Seq-1), nil)
 	events := readSSE(t, res.Body, nil)
 	res.Body.Close()
-	if len(events) != 2 || events[0].name != "debate_finished" || events[1].name != "finished" {
+	if len(events) != 2 || events[0].Name != "debate_finished" || events[1].Name != "finished" {
 		t.Errorf("resuming before the last event: %v", events)
 	}
 }

@@ -1,6 +1,10 @@
 package cli_test
 
 import (
+	"encoding/json"
+	"os/exec"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -65,4 +69,68 @@ func BenchmarkHungSeat(b *testing.B) {
 	b.ReportMetric(healthy.Seconds()/float64(b.N), "healthy-s")
 	b.ReportMetric(hung.Seconds()/float64(b.N), "hung-s")
 	b.ReportMetric(float64(hung)/float64(healthy), "hung/healthy")
+}
+
+// The issue: "resume after kill -9 keeps the dropped state". A real parley process
+// drops a hung seat in round 1, is killed with SIGKILL in round 2, and is resumed:
+// the dropped seat is still out and is never asked again.
+func TestResumeAfterSIGKILLKeepsTheSeatOut(t *testing.T) {
+	h := newHarness(t)
+	h.srv.Script("fast-a", answers("fast-a", 0))
+	h.srv.Script("dead", fakellm.Script{Replies: []fakellm.Reply{{Hang: true}}})
+	fastB := answers("fast-b", 0)
+	var hung atomic.Bool
+	waiting := make(chan struct{}) // closed when fast-b's round-2 call has begun
+	h.srv.Script("fast-b", fakellm.Script{Func: func(c fakellm.Call) fakellm.Reply {
+		r := fastB.Func(c)
+		if roundOf(c.Prompt) == 2 && !hung.Swap(true) {
+			r.Latency = 30 * time.Second // the process is killed while it waits
+			close(waiting)
+		}
+		return r
+	}})
+
+	cmd := exec.Command("parley", "Where do we start?", "-q", "--timeout", "300ms",
+		"-m", "openai:fast-a,openai:fast-b,openai:dead")
+	for k, v := range h.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-waiting:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("round 2 never got going")
+	}
+	h.waitStored(t, 2, 1) // fast-a's round-2 answer
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	deadCalls := len(h.srv.CallsFor("dead"))
+	if deadCalls == 0 {
+		t.Fatal("the dead seat was never asked")
+	}
+
+	list := h.run("list", "--format", "json")
+	var rows []struct{ ID string }
+	if err := json.Unmarshal([]byte(list.stdout), &rows); err != nil || len(rows) != 1 {
+		t.Fatalf("list: %v %s", err, list.stdout)
+	}
+	res := h.run("resume", rows[0].ID, "--format", "json")
+	if res.code != 0 {
+		t.Fatalf("resume exit %d\n%s", res.code, res.stderr)
+	}
+	rec := decodeResult(t, res.stdout)
+	if rec.Status != "completed" || rec.Verdict == nil {
+		t.Fatalf("resumed debate: status %s", rec.Status)
+	}
+	if len(rec.Out) != 1 || rec.Out[0].Model != "openai:dead" || rec.Out[0].Round != 1 {
+		t.Fatalf("out after resume: %+v, want openai:dead out in round 1", rec.Out)
+	}
+	if n := len(h.srv.CallsFor("dead")); n != deadCalls {
+		t.Errorf("the resumed debate asked the dropped seat %d more times", n-deadCalls)
+	}
 }

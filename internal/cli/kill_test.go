@@ -20,10 +20,12 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 	h.srv.Script("fast-b", answers("fast-b", 0))
 	slow := answers("slow", 0)
 	var hung atomic.Bool
+	waiting := make(chan struct{}) // closed when the slow seat's round-2 call has begun
 	h.srv.Script("slow", fakellm.Script{Func: func(c fakellm.Call) fakellm.Reply {
 		r := slow.Func(c)
 		if roundOf(c.Prompt) == 2 && !hung.Swap(true) {
 			r.Latency = 30 * time.Second // the process is killed while it waits
+			close(waiting)
 		}
 		return r
 	}})
@@ -35,23 +37,13 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Wait until both fast seats have answered round 2 and the slow one is waiting.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		done := 0
-		for _, c := range h.srv.Calls() {
-			if roundOf(c.Prompt) == 2 && !c.End.IsZero() && c.Model != "slow" {
-				done++
-			}
-		}
-		if done == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("round 2 never got going")
-		}
-		time.Sleep(20 * time.Millisecond)
+	// Kill once the slow seat is waiting in round 2 and both fast seats' round-2
+	// answers are stored.
+	select {
+	case <-waiting:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("round 2 never got going")
 	}
 	h.waitStored(t, 2, 2)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/session"
 )
 
 // Exit codes, as the CONTRACT defines them.
@@ -78,6 +79,10 @@ func Main(ctx context.Context, args []string, io IO) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	var ie *session.InputError
+	if errors.As(err, &ie) && !errors.As(err, new(*exitError)) {
+		err = &exitError{code: ExitUsage, err: ie.Err, hint: ie.Hint}
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {

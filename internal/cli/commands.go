@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/session"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/termmd"
 )
@@ -48,36 +49,12 @@ resumed too.`,
 				return err
 			}
 			defer st.Close()
-			id := args[0]
-			sum, err := st.Get(ctx, id)
-			if err != nil {
-				return notFound(err, id)
-			}
-			switch sum.Status {
-			case debate.StatusCompleted, debate.StatusDegraded, debate.StatusFailed:
-				return usageErr("parley show "+id, "debate %s is already %s; nothing to resume", id, sum.Status)
-			}
-			if sum.Status == debate.StatusRunning && alive(sum.Owner) {
-				return usageErr("wait for it, or stop that process first", "debate %s is still running in process %d on %s", id, sum.Owner.PID, sum.Owner.Host)
-			}
-			events, err := st.Events(ctx, id)
+			svc := &session.Service{Config: cfg, Env: io.Env}
+			p, err := svc.Takeover(ctx, st, args[0])
 			if err != nil {
 				return err
 			}
-			started := events[0].Started
-			var refs []string
-			for _, s := range started.Panel {
-				refs = append(refs, s.Model)
-			}
-			panel, resolved, err := buildPanel(ctx, strings.Join(refs, ","), cfg, io, recordedSettings(started.Panel))
-			if err != nil {
-				return err
-			}
-			if err := st.Claim(ctx, id, sum.Owner, me()); err != nil {
-				return usageErr("try again", "debate %s was taken up by another process: %v", id, err)
-			}
-			d := debate.Debate{Panel: panel, Log: events, Price: pricer(resolved)}
-			return execute(ctx, io, st, d, secretsOf(resolved), reportOptions{format: f, output: output, quiet: quiet.or(cfg.Quiet), transcript: transcript})
+			return execute(ctx, io, st, p, reportOptions{format: f, output: output, quiet: quiet.or(cfg.Quiet), transcript: transcript})
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", "", "the SQLite database (default $PARLEY_DB, else the user's data directory)")
@@ -242,7 +219,7 @@ func loadRecord(ctx context.Context, io IO, db, id string) (*debate.Record, erro
 	}
 	rec := debate.Replay(events)
 	if rec.Status == debate.StatusRunning {
-		if sum, err := st.Get(ctx, id); err == nil && !alive(sum.Owner) {
+		if sum, err := st.Get(ctx, id); err == nil && !session.Alive(sum.Owner) {
 			rec.Warnings = append(rec.Warnings, "the process running this debate is gone; continue it with `parley resume "+id+"`")
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/fakellm"
+	"github.com/parleyhq/parley/internal/session"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/sqlite"
 )
@@ -44,7 +45,7 @@ func TestDiskFullStopsCleanlyAndResumes(t *testing.T) {
 
 	ctx := context.Background()
 	cfg := &config.Config{}
-	panel, resolved, err := buildPanel(ctx, "openai:a,openai:b", cfg, io)
+	panel, resolved, err := (&session.Service{Config: cfg, Env: io.Env}).BuildPanel(ctx, "openai:a,openai:b")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func TestDiskFullStopsCleanlyAndResumes(t *testing.T) {
 	full.left.Store(3)
 	mode, _ := debate.BuiltinMode("standard")
 	d := debate.Debate{ID: debate.NewID(), Spec: debate.Spec{Problem: "Where do we start?", Mode: "standard", Seed: 1}, Mode: mode, Panel: panel}
-	err = execute(ctx, io, full, d, secretsOf(resolved), reportOptions{format: "json", quiet: true})
+	err = execute(ctx, io, full, &session.Prepared{Debate: d, Secrets: session.SecretsOf(resolved)}, reportOptions{format: "json", quiet: true})
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != ExitNoVerdict || !errors.Is(err, syscall.ENOSPC) || !strings.Contains(ee.hint, "parley resume "+d.ID) {
 		t.Fatalf("err = %v (%#v); want exit 1 naming the full disk with a resume hint", err, ee)

@@ -18,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/eval"
 	"github.com/parleyhq/parley/internal/models"
+	"github.com/parleyhq/parley/internal/session"
 )
 
 // evalOptions are the flags of `parley eval`. Those that define the eval (models,
@@ -140,14 +141,14 @@ func (o *evalOptions) run(cmd *cobra.Command, args []string) error {
 	}
 	fmt.Fprintf(o.io.Err, "\n  checkpoint %s (continue an interrupted eval with: parley eval --resume %s)\n", cp.Path(), spec.ID)
 
-	scrub := &sink{secrets: secrets}
+	scrub := &session.Recorder{Secrets: secrets}
 	r := &eval.Runner{
 		Checkpoint:  cp,
 		Members:     members,
 		Concurrency: o.concurrency,
 		MaxCostUSD:  maxCost,
-		RetryBase:   retryBase(o.io.Env),
-		Filter:      scrub.scrub,
+		RetryBase:   session.RetryBase(o.io.Env),
+		Filter:      scrub.Scrub,
 	}
 	if !o.quiet {
 		r.Progress = func(p eval.Progress) {
@@ -219,11 +220,11 @@ func (o *evalOptions) create(ctx context.Context, args []string, cfg *config.Con
 		return nil, err
 	}
 	lookup := func(name string) (debate.Mode, error) {
-		m, err := resolveMode(name, o.io.Env)
+		m, err := session.ResolveMode(name, o.io.Env)
 		if err != nil {
 			return debate.Mode{}, errors.New(err.Error()) // the message, without resolveMode's hint
 		}
-		if hasSeatSettings(m) {
+		if session.HasSeatSettings(m) {
 			// eval resolves each model once for every strategy; refusing beats dropping the settings.
 			return debate.Mode{}, fmt.Errorf("mode %s sets generation settings, which eval does not apply per strategy: put them on the refs (-m 'openai:gpt-5.5?reasoning=high') or in the config's settings:", m.Name)
 		}
@@ -379,7 +380,7 @@ func evalMembers(cfg *config.Config, io IO, refs []string) (map[string]eval.Memb
 	members := map[string]eval.Member{}
 	var resolved []models.Resolved
 	for _, s := range refs {
-		ref, res, err := resolveRef(cfg, r, s)
+		ref, res, err := session.ResolveRef(cfg, r, s)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -390,7 +391,7 @@ func evalMembers(cfg *config.Config, io IO, refs []string) (map[string]eval.Memb
 		}
 		resolved = append(resolved, res)
 	}
-	return members, secretsOf(resolved), nil
+	return members, session.SecretsOf(resolved), nil
 }
 
 // readDataset reads the JSONL file; a bad line is a usage error naming it.

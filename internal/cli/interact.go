@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 
@@ -63,18 +62,6 @@ func askNote(io IO) func(context.Context, int) (string, error) {
 	return func(ctx context.Context, round int) (string, error) {
 		return lr.ask(ctx, fmt.Sprintf("\nRound %d is done. A note or constraint for the panel's next round (Enter for none): ", round))
 	}
-}
-
-func knownPanels(cfg *config.Config) string {
-	var names []string
-	for n := range cfg.Panels {
-		names = append(names, n)
-	}
-	if len(names) == 0 {
-		return " (it defines none)"
-	}
-	sort.Strings(names)
-	return " (it defines: " + strings.Join(names, ", ") + ")"
 }
 
 func workspaceDir(dir string) (string, error) {

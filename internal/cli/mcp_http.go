@@ -7,6 +7,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/mcpserver"
+	"github.com/parleyhq/parley/internal/session"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -26,10 +27,10 @@ func serveMCPHTTP(io IO, cfg *config.Config, b backend) (http.Handler, func(ctx 
 		st = b.st
 	}
 	life, stop := context.WithCancel(context.Background())
-	mb := &mcpBackend{io: io, cfg: cfg, store: st}
+	mb := newMCPBackend(io, cfg, st, nil)
 	wd, _ := os.Getwd()
 	srv := mcpserver.New(mcpserver.Options{
-		Run: mb.run, Resume: mb.resume, Models: modelsLister(io), Store: st, Alive: alive, Version: Version(),
+		Run: mb.run, Resume: mb.resume, Models: modelsLister(io), Store: st, Alive: session.Alive, Version: Version(),
 		// Whoever holds the token reads files inside the directory the server runs
 		// in, never beyond it.
 		Workspace: wd, Confine: true,

@@ -18,6 +18,7 @@ import (
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/fakellm"
+	"github.com/parleyhq/parley/internal/session"
 )
 
 const mcpTestKey = "sk-mcp-9c41d7e2b8a05f3e6d1c4b7a2e9f0d38"
@@ -389,7 +390,7 @@ func TestMCPExcludeKeepsTheCallerOffADetectedPanel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	panel, _, err := buildPanel(context.Background(), "", cfg, e.io())
+	panel, _, err := (&session.Service{Config: cfg, Env: e.io().Env}).BuildPanel(context.Background(), "")
 	if err != nil || len(panel) == 0 || panel[0].Seat.Model != "cli:claude" {
 		t.Fatalf("the control panel does not start with cli:claude: %v %+v", err, panel)
 	}
@@ -447,12 +448,6 @@ func TestExcludeList(t *testing.T) {
 	got := excludeList([]string{"cli:claude", " "}, " cli:codex , cli:gemini/gemini-2.5-pro")
 	if strings.Join(got, "|") != "cli:claude|cli:codex|cli:gemini/gemini-2.5-pro" {
 		t.Errorf("excludeList = %q", got)
-	}
-	b := &mcpBackend{exclude: []string{"cli:claude"}}
-	for ref, want := range map[string]bool{"cli:claude": true, "cli:claude/opus": true, "cli:claudette": false, "openai:claude": false} {
-		if b.excluded(ref) != want {
-			t.Errorf("excluded(%q) = %v", ref, !want)
-		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/config"
+	"github.com/parleyhq/parley/internal/session"
 )
 
 // modeInfo is one line of `parley modes`, and one element of its JSON.
@@ -46,7 +47,7 @@ func listModes(env config.Env) []modeInfo {
 			out = append(out, modeInfo{Name: name, Source: path, Error: "a built-in mode has this name and is used instead; rename the file"})
 			continue
 		}
-		m, err := resolveMode(name, env)
+		m, err := session.ResolveMode(name, env)
 		if err != nil {
 			out = append(out, modeInfo{Name: name, Source: path, Error: err.Error()})
 			continue

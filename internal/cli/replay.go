@@ -14,6 +14,7 @@ import (
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/callcache"
+	"github.com/parleyhq/parley/internal/session"
 )
 
 // replayMarker is the part of the store that records which debate a replay re-ran.
@@ -99,11 +100,12 @@ func replay(ctx context.Context, io IO, id string, o replayOptions) error {
 		refs[i] = m[2]
 		recorded[i] = debate.Seat{} // a swapped seat runs with its own ref's settings
 	}
-	panel, resolved, err := buildPanel(ctx, strings.Join(refs, ","), cfg, io, recordedSettings(recorded))
+	svc := &session.Service{Config: cfg, Env: io.Env}
+	panel, resolved, err := svc.BuildPanel(ctx, strings.Join(refs, ","), session.RecordedSettings(recorded))
 	if err != nil {
 		return err
 	}
-	mode, err := resolveMode(started.Spec.Mode, io.Env)
+	mode, err := session.ResolveMode(started.Spec.Mode, io.Env)
 	if started.Mode != nil {
 		mode, err = *started.Mode, nil
 	}
@@ -116,7 +118,7 @@ func replay(ctx context.Context, io IO, id string, o replayOptions) error {
 	}
 	stats := &callcache.Stats{}
 	spec := started.Spec
-	if spec.Chair != "" && !chairKnown(spec.Chair, panel) {
+	if spec.Chair != "" && !session.ChairKnown(spec.Chair, panel) {
 		// The chair was named by the model ref that a swap replaced: the seat keeps the chair.
 		for i, s := range started.Panel {
 			if s.Model == spec.Chair || s.Label == spec.Chair {
@@ -124,13 +126,13 @@ func replay(ctx context.Context, io IO, id string, o replayOptions) error {
 			}
 		}
 	}
-	d := debate.Debate{ID: debate.NewID(), Spec: spec, Mode: mode, Panel: callcache.Wrap(panel, cache, policy, stats), Price: pricer(resolved)}
+	d := debate.Debate{ID: debate.NewID(), Spec: spec, Mode: mode, Panel: callcache.Wrap(panel, cache, policy, stats), Price: session.Pricer(resolved)}
 	if m, ok := st.(replayMarker); ok {
 		if err := m.MarkReplay(ctx, d.ID, id); err != nil {
 			return err
 		}
 	}
-	runErr := execute(ctx, io, st, d, secretsOf(resolved), reportOptions{format: f, output: o.output, quiet: o.quiet.or(cfg.Quiet), transcript: o.transcript})
+	runErr := execute(ctx, io, st, &session.Prepared{Debate: d, Secrets: session.SecretsOf(resolved), Resolved: resolved}, reportOptions{format: f, output: o.output, quiet: o.quiet.or(cfg.Quiet), transcript: o.transcript})
 	after, err := st.Events(ctx, d.ID)
 	if err != nil {
 		return errors.Join(runErr, err)

@@ -6,18 +6,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/debate"
-	"github.com/parleyhq/parley/internal/callcache"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/models"
+	"github.com/parleyhq/parley/internal/session"
 	"github.com/parleyhq/parley/internal/store"
-	"github.com/parleyhq/parley/provider"
 )
 
 type runOptions struct {
@@ -127,28 +125,6 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	mode, err := resolveMode(firstNonEmpty(o.mode, cfg.Mode, "standard"), o.io.Env)
-	if err != nil {
-		return err
-	}
-	rounds := o.rounds
-	if rounds == 0 {
-		rounds = cfg.Rounds
-	}
-	if rounds < 0 {
-		return usageErr("--rounds 3", "--rounds must be at least 1")
-	}
-	refs := o.models
-	if o.panel != "" {
-		if o.models != "" {
-			return usageErr("use one of -m and --panel", "both -m and --panel name the panel")
-		}
-		named, ok := cfg.Panels[o.panel]
-		if !ok {
-			return usageErr("define it under panels: in the config, or see `parley config show`", "no panel %q in the config%s", o.panel, knownPanels(cfg))
-		}
-		refs = strings.Join(named, ",")
-	}
 	io := o.io
 	if o.workspace != "" {
 		ws, err := workspaceDir(o.workspace)
@@ -164,43 +140,24 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 	if (o.clarify || o.interactive) && !o.io.InTTY {
 		return usageErr("run it in a terminal, or drop the flag", "--clarify and --interactive need an interactive terminal on stdin")
 	}
-	panel, resolved, err := buildPanel(ctx, refs, cfg, io, modeSettings(mode))
-	if err != nil {
-		return err
-	}
-	timeout := o.timeout
-	if timeout == 0 {
-		timeout = time.Duration(cfg.Timeout)
-	}
-	for _, d := range []struct {
-		flag string
-		v    time.Duration
-	}{{"--timeout", timeout}, {"--seat-deadline", o.seatDL}, {"--deadline", o.deadline}} {
-		if d.v < 0 {
-			return usageErr("give a positive duration such as 90s or 10m", "%s %s is negative", d.flag, d.v)
-		}
-	}
-	maxCost := o.maxCost
-	if maxCost == 0 {
-		maxCost = cfg.MaxCost
-	}
-	spec := debate.Spec{
+	svc := &session.Service{Config: cfg, Env: io.Env}
+	p, err := svc.Prepare(ctx, session.Request{
 		Problem:          problem,
+		Models:           config.SplitList(o.models),
+		Panel:            o.panel,
+		Mode:             o.mode,
+		Rounds:           o.rounds,
 		Context:          material,
 		Attachments:      attachments,
-		Mode:             mode.Name,
-		Rounds:           rounds,
 		Chair:            firstNonEmpty(o.chair, cfg.Chair),
-		Timeout:          timeout,
-		MaxCostUSD:       maxCost,
+		Timeout:          o.timeout,
 		SeatDeadline:     o.seatDL,
 		Deadline:         o.deadline,
 		RetryFailedSeats: o.retryFailed,
-		RetryBase:        retryBase(o.io.Env),
-		Seed:             time.Now().UnixNano(),
-	}
-	if spec.Chair != "" && !chairKnown(spec.Chair, panel) {
-		return usageErr("name a seat letter (A, B, …) or one of the panel's model refs", "--chair %q is not on the panel", spec.Chair)
+		MaxCostUSD:       o.maxCost,
+	})
+	if err != nil {
+		return err
 	}
 	st, err := openStore(ctx, cfg.DBPath(o.db, o.io.Env))
 	if err != nil {
@@ -208,14 +165,13 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 
-	d := debate.Debate{ID: debate.NewID(), Spec: spec, Mode: mode, Panel: panel, Price: pricer(resolved)}
 	if o.clarify {
-		d.Clarify = askClarifications(o.io)
+		p.Debate.Clarify = askClarifications(o.io)
 	}
 	if o.interactive {
-		d.Note = askNote(o.io)
+		p.Debate.Note = askNote(o.io)
 	}
-	return execute(ctx, o.io, st, d, secretsOf(resolved), reportOptions{format: format, output: o.output, outDir: firstNonEmpty(o.outDir, cfg.OutDir), quiet: o.quiet.or(cfg.Quiet), transcript: o.transcript})
+	return execute(ctx, o.io, st, p, reportOptions{format: format, output: o.output, outDir: firstNonEmpty(o.outDir, cfg.OutDir), quiet: o.quiet.or(cfg.Quiet), transcript: o.transcript})
 }
 
 type reportOptions struct {
@@ -225,33 +181,22 @@ type reportOptions struct {
 
 // execute runs (or resumes) a debate with its events going to the store and the
 // progress printer, then prints the report and maps the outcome to an exit code.
-func execute(ctx context.Context, io IO, st store.Store, d debate.Debate, secrets []string, ro reportOptions) error {
+func execute(ctx context.Context, io IO, st store.Store, p *session.Prepared, ro reportOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	d := p.Debate
 	var progress func(debate.Event)
 	stopLive := func() {}
 	if !ro.quiet {
-		if p, stop, ok := liveView(io, d, cancel); ok {
-			progress, stopLive = p, stop
+		if pr, stop, ok := liveView(io, d, cancel); ok {
+			progress, stopLive = pr, stop
 			defer stop() // gives the terminal back should the debate panic
 		} else {
 			progress = newProgress(io.Err, d).print
 		}
 	}
-	d.Panel = callcache.Wrap(d.Panel, callcache.Of(st), callcache.Record, nil) // every call goes into the call cache
-	sink := &sink{store: st, secrets: secrets, progress: progress, owner: me()}
-	if len(d.Log) > 0 {
-		sink.claimed = true // resume claimed it before starting
-	}
-	d.Redact = sink.redact
-	rec, err := debate.Run(ctx, d, sink.emit)
+	rec, err := session.Run(ctx, p, session.NewRecorder(st, p, progress), nil)
 	stopLive() // the final frame, before the report
-	if rec != nil && rec.ID != "" && sink.claimed {
-		// Let go of the debate whatever happened, so that `parley resume` can take it
-		// up at once. Best effort: if the disk is full this fails too, and the
-		// process's exit makes the claim stale anyway.
-		_ = st.Claim(context.WithoutCancel(ctx), rec.ID, sink.owner, store.Owner{})
-	}
 	if rec != nil && rec.ID != "" {
 		if werr := writeReports(io, rec, ro); werr != nil && err == nil {
 			err = werr
@@ -282,15 +227,6 @@ func execute(ctx context.Context, io IO, st store.Store, d debate.Debate, secret
 	return nil
 }
 
-func chairKnown(chair string, panel []debate.Participant) bool {
-	for _, p := range panel {
-		if p.Seat.Seat == chair || p.Seat.Model == chair || p.Seat.Label == chair {
-			return true
-		}
-	}
-	return false
-}
-
 func firstNonEmpty(vals ...string) string {
 	for _, v := range vals {
 		if v != "" {
@@ -298,15 +234,6 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
-}
-
-func retryBase(env config.Env) time.Duration {
-	if v := env("PARLEY_RETRY_BASE"); v != "" {
-		if d, err := time.ParseDuration(v); err == nil {
-			return d
-		}
-	}
-	return 0
 }
 
 func loadConfig(env config.Env) (*config.Config, error) {
@@ -330,120 +257,4 @@ func outputFormat(flag, cfg, output string) (string, error) {
 		return f, nil
 	}
 	return "", usageErr("--format md, --format json or --format html", "unknown format %q", f)
-}
-
-// resolveMode finds a built-in mode, else a user mode in the config directory.
-func resolveMode(name string, env config.Env) (debate.Mode, error) {
-	if m, ok := debate.BuiltinMode(name); ok {
-		return m, nil
-	}
-	path := filepath.Join(config.ConfigDir(env), "modes", name+".yaml")
-	f, err := os.Open(path)
-	if err != nil {
-		var names []string
-		for _, m := range debate.BuiltinModes() {
-			names = append(names, m.Name)
-		}
-		return debate.Mode{}, usageErr("parley modes", "unknown mode %q (built-in: %s; user modes live in %s)", name, strings.Join(names, ", "), filepath.Dir(path))
-	}
-	defer f.Close()
-	m, err := debate.ParseMode(f, path)
-	if err != nil {
-		return debate.Mode{}, usageErr("fix the mode file", "%v", err)
-	}
-	return m, nil
-}
-
-// buildPanel resolves the panel's refs into seats A, B, C … . The same model in two
-// seats is allowed and labelled honestly (#1, #2).
-//
-// seatLayers, when given, adds settings to each seat between the config's and the
-// ref's own: the mode's (modeSettings), or a resumed debate's (recordedSettings).
-func buildPanel(ctx context.Context, flag string, cfg *config.Config, io IO, seatLayers ...func(seat int) ([]config.Layer, error)) ([]debate.Participant, []models.Resolved, error) {
-	refs := config.SplitList(flag)
-	if len(refs) == 0 {
-		refs = cfg.Panel
-	}
-	r := &models.Resolver{Config: cfg, Env: io.Env}
-	if len(refs) == 0 {
-		for _, c := range r.Detect(ctx, 3) {
-			refs = append(refs, c.Ref)
-		}
-		if len(refs) == 1 {
-			refs = append(refs, refs[0]) // one reachable model: two seats of it, labelled and warned about
-		}
-	}
-	if len(refs) == 0 {
-		return nil, nil, &exitError{code: ExitUsage, err: errors.New(models.HowToConfigure)}
-	}
-	if len(refs) < debate.Quorum {
-		return nil, nil, usageErr("-m openai:gpt-5.5,anthropic:claude-sonnet-4-6", "a debate needs at least 2 models, got %d (%s)", len(refs), strings.Join(refs, ", "))
-	}
-	if len(refs) > 26 {
-		return nil, nil, usageErr("use fewer models", "at most 26 seats, got %d", len(refs))
-	}
-	count := map[string]int{}
-	for _, s := range refs {
-		count[s]++
-	}
-	seen := map[string]int{}
-	var panel []debate.Participant
-	var resolved []models.Resolved
-	for i, s := range refs {
-		var layers []config.Layer
-		for _, f := range seatLayers {
-			l, err := f(i)
-			if err != nil {
-				return nil, nil, usageErr("parley models", "seat %c (%s): %v", 'A'+i, s, err)
-			}
-			layers = append(layers, l...)
-		}
-		ref, res, err := resolveRef(cfg, r, s, layers...)
-		if err != nil {
-			var ee *exitError
-			if errors.As(err, &ee) {
-				ee.err = fmt.Errorf("seat %c: %w", 'A'+i, ee.err)
-			}
-			return nil, nil, err
-		}
-		seat := debate.Seat{Seat: string(rune('A' + i)), Model: ref.Raw, Persona: res.Persona, Temperature: res.Temperature, Settings: res.Settings.String(), ContextWindow: res.ContextWindow}
-		if count[s] > 1 {
-			seen[s]++
-			seat.Label = fmt.Sprintf("%s#%d", s, seen[s])
-		}
-		panel = append(panel, debate.Participant{Seat: seat, Model: res.Model})
-		resolved = append(resolved, res)
-	}
-	return panel, resolved, nil
-}
-
-// resolveRef parses and resolves one model ref; its errors are usage errors.
-func resolveRef(cfg *config.Config, r *models.Resolver, s string, layers ...config.Layer) (config.Ref, models.Resolved, error) {
-	ref, err := cfg.ParseRef(s)
-	if err != nil {
-		return config.Ref{}, models.Resolved{}, usageErr("parley models", "%v", err)
-	}
-	res, err := r.ResolveSeat(ref, layers...)
-	if err != nil {
-		return config.Ref{}, models.Resolved{}, usageErr("parley models", "%v", err)
-	}
-	return ref, res, nil
-}
-
-func pricer(resolved []models.Resolved) func(debate.Seat, provider.Usage) float64 {
-	bySeat := map[string]models.Resolved{}
-	for i, r := range resolved {
-		bySeat[string(rune('A'+i))] = r
-	}
-	return func(s debate.Seat, u provider.Usage) float64 { return bySeat[s.Seat].Cost(u) }
-}
-
-func secretsOf(resolved []models.Resolved) []string {
-	var out []string
-	for _, r := range resolved {
-		if len(r.Secret) >= 4 {
-			out = append(out, r.Secret)
-		}
-	}
-	return out
 }

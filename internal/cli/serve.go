@@ -22,12 +22,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/debate"
-	"github.com/parleyhq/parley/internal/callcache"
 	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/jobs"
 	"github.com/parleyhq/parley/internal/metrics"
-	"github.com/parleyhq/parley/internal/models"
 	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/internal/session"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/postgres"
 	"github.com/parleyhq/parley/internal/tracing"
@@ -175,7 +174,7 @@ func (o *serveOptions) run(ctx context.Context) error {
 		}
 	}
 	dsn := cfg.DBPath(o.db, env)
-	p := &preparer{io: o.io, cfg: cfg}
+	p := &session.Service{Config: cfg, Env: o.io.Env}
 	var back backend
 	var where string
 	if postgres.IsURL(dsn) {
@@ -208,7 +207,7 @@ func (o *serveOptions) run(ctx context.Context) error {
 	// server's leases say it instead.
 	var ownerAlive func(store.Owner) bool
 	if _, local := back.(*localBackend); local {
-		ownerAlive = alive
+		ownerAlive = session.Alive
 	}
 	mcpHandler, mcpDrain := serveMCPHTTP(o.io, cfg, back)
 	srv := server.New(server.Options{
@@ -266,66 +265,6 @@ func describeDSN(dsn string) string {
 	return u.Host + u.Path
 }
 
-// preparer turns a request into a debate ready to run, as `parley run` would build
-// it from the same configuration and environment.
-type preparer struct {
-	io  IO
-	cfg *config.Config
-}
-
-// prepare builds the debate; its errors are the client's (server.BadRequest).
-func (p *preparer) prepare(ctx context.Context, req server.Request) (debate.Debate, []models.Resolved, error) {
-	mode, err := resolveMode(firstNonEmpty(req.Mode, p.cfg.Mode, "standard"), p.io.Env)
-	if err != nil {
-		return debate.Debate{}, nil, server.BadRequest(hinted(err))
-	}
-	rounds := req.Rounds
-	if rounds == 0 {
-		rounds = p.cfg.Rounds
-	}
-	panel, resolved, err := buildPanel(ctx, strings.Join(req.Models, ","), p.cfg, p.io, modeSettings(mode))
-	if err != nil {
-		return debate.Debate{}, nil, server.BadRequest(hinted(err))
-	}
-	spec := debate.Spec{
-		Problem:    req.Problem,
-		Context:    req.Context,
-		Mode:       mode.Name,
-		Rounds:     rounds,
-		Timeout:    time.Duration(p.cfg.Timeout),
-		MaxCostUSD: p.cfg.MaxCost,
-		RetryBase:  retryBase(p.io.Env),
-		Seed:       time.Now().UnixNano(),
-	}
-	// The configured chair applies when it sits on this panel, as for MCP.
-	if p.cfg.Chair != "" && chairKnown(p.cfg.Chair, panel) {
-		spec.Chair = p.cfg.Chair
-	}
-	return debate.Debate{ID: debate.NewID(), Spec: spec, Mode: mode, Panel: panel, Price: pricer(resolved)}, resolved, nil
-}
-
-// resume rebuilds the panel of a stored debate, as `parley resume` does.
-func (p *preparer) resume(ctx context.Context, events []debate.Event) (debate.Debate, []models.Resolved, error) {
-	var refs []string
-	for _, s := range events[0].Started.Panel {
-		refs = append(refs, s.Model)
-	}
-	panel, resolved, err := buildPanel(ctx, strings.Join(refs, ","), p.cfg, p.io, recordedSettings(events[0].Started.Panel))
-	if err != nil {
-		return debate.Debate{}, nil, hinted(err)
-	}
-	return debate.Debate{Panel: panel, Log: events, Price: pricer(resolved)}, resolved, nil
-}
-
-// hinted is a usage error as one message: the error, then its hint.
-func hinted(err error) error {
-	var ee *exitError
-	if errors.As(err, &ee) && ee.hint != "" {
-		return fmt.Errorf("%v (try: %s)", ee.err, ee.hint)
-	}
-	return err
-}
-
 // errNotStored marks an emit failure of the store, to tell a failing server from a
 // request the engine refused.
 type errNotStored struct{ err error }
@@ -337,7 +276,7 @@ func (e *errNotStored) Unwrap() error { return e.err }
 // exactly as `parley run` would (the same sink: secrets scrubbed, the debate
 // claimed by this process so that `parley resume` leaves it alone).
 type localBackend struct {
-	prep *preparer
+	prep *session.Service
 	st   store.Store
 	hub  *server.Hub
 	log  *slog.Logger
@@ -352,7 +291,7 @@ type localBackend struct {
 	cancels map[string]context.CancelFunc // the debates running, by id
 }
 
-func newLocalBackend(p *preparer, st store.Store, hub *server.Hub, log *slog.Logger, max int) *localBackend {
+func newLocalBackend(p *session.Service, st store.Store, hub *server.Hub, log *slog.Logger, max int) *localBackend {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &localBackend{prep: p, st: st, hub: hub, log: log, ctx: ctx, stop: cancel, slots: make(chan struct{}, max), cancels: map[string]context.CancelFunc{}}
 }
@@ -379,22 +318,23 @@ func (l *localBackend) start(ctx context.Context, req server.Request) (string, e
 		return "", server.ErrBusy
 	}
 	release := func() { <-l.slots }
-	d, resolved, err := l.prep.prepare(ctx, req)
+	p, err := l.prep.Prepare(ctx, req)
 	if err != nil {
 		release()
-		return "", err
+		return "", server.BadRequest(session.Hinted(err))
 	}
+	d := p.Debate
 	started := make(chan error, 1)
 	var once sync.Once
 	signal := func(err error) { once.Do(func() { started <- err }) }
-	s := &sink{store: l.st, secrets: secretsOf(resolved), owner: me(), progress: func(e debate.Event) {
+	rcd := session.NewRecorder(l.st, p, func(e debate.Event) {
 		l.hub.Publish(e)
 		if e.Kind == debate.KindDebateStarted {
 			signal(nil) // durable, and claimed: every route can see it now
 		}
-	}}
+	})
 	emit := func(e debate.Event) error {
-		if err := s.emit(e); err != nil {
+		if err := rcd.Emit(e); err != nil {
 			return &errNotStored{err}
 		}
 		return nil
@@ -419,9 +359,7 @@ func (l *localBackend) start(ctx context.Context, req server.Request) (string, e
 			l.mu.Unlock()
 			dcancel()
 		}()
-		d.Panel = callcache.Wrap(d.Panel, callcache.Of(l.st), callcache.Record, nil)
-		d.Redact = s.redact
-		rec, err := debate.Run(dctx, d, emit)
+		rec, err := session.Run(dctx, p, rcd, emit)
 		var ns *errNotStored
 		switch {
 		case errors.As(err, &ns):
@@ -473,7 +411,7 @@ func (l *localBackend) drain(ctx context.Context) {
 // teamBackend stores debates in PostgreSQL and runs them as River jobs shared by
 // every replica on that database (internal/jobs).
 type teamBackend struct {
-	prep   *preparer
+	prep   *session.Service
 	st     *postgres.Store
 	runner *jobs.Runner
 	hub    *server.Hub
@@ -490,7 +428,7 @@ type teamBackend struct {
 // a replica lets a debate go (another one will take it up).
 var errHandedOn = errors.New("handed on to the job queue")
 
-func newTeamBackend(ctx context.Context, p *preparer, dsn string, hub *server.Hub, log *slog.Logger, o *serveOptions) (*teamBackend, error) {
+func newTeamBackend(ctx context.Context, p *session.Service, dsn string, hub *server.Hub, log *slog.Logger, o *serveOptions) (*teamBackend, error) {
 	st, err := postgres.Open(ctx, dsn)
 	if err != nil {
 		return nil, usageErr("check the PostgreSQL URL given to --db or PARLEY_DB", "%v", err)
@@ -546,10 +484,11 @@ func (t *teamBackend) drain(ctx context.Context) {
 // debate from its log. The engine still builds the event (roles, chair, the mode's
 // snapshot), so a debate starts the same way here as anywhere else.
 func (t *teamBackend) start(ctx context.Context, req server.Request) (string, error) {
-	d, _, err := t.prep.prepare(ctx, req)
+	p, err := t.prep.Prepare(ctx, req)
 	if err != nil {
-		return "", err
+		return "", server.BadRequest(session.Hinted(err))
 	}
+	d := p.Debate
 	handed := false
 	var storeErr error
 	emit := func(e debate.Event) error {
@@ -591,11 +530,13 @@ func (t *teamBackend) run(ctx context.Context, id string) error {
 	case debate.StatusCompleted, debate.StatusDegraded, debate.StatusFailed:
 		return nil
 	}
-	d, resolved, err := t.prep.resume(ctx, events)
+	p, err := t.prep.Rebuild(ctx, events)
 	if err != nil {
-		return fmt.Errorf("debate %s cannot run on this replica: %w", id, err)
+		return fmt.Errorf("debate %s cannot run on this replica: %w", id, session.Hinted(err))
 	}
-	s := &sink{store: t.st, secrets: secretsOf(resolved), owner: me(), claimed: true, progress: t.hub.Publish}
+	// The job queue's lease, not a store claim, says which replica runs a team
+	// debate: the recorder claims nothing and lets go of nothing.
+	rcd := session.NewRecorder(t.st, p, t.hub.Publish)
 	// A user's cancel (POST …/cancel) is recorded as an interruption and ends the
 	// job; any other end of ctx hands the debate on to another replica.
 	dctx, dcancel := context.WithCancel(ctx)
@@ -614,10 +555,9 @@ func (t *teamBackend) run(ctx context.Context, id string) error {
 		if e.Kind == debate.KindDebateFinished && e.Finished != nil && e.Finished.Status == debate.StatusInterrupted && !canceled.Load() {
 			return errHandedOn
 		}
-		return s.emit(e)
+		return rcd.Emit(e)
 	}
-	d.Redact = s.redact
-	rec, err := debate.Run(dctx, d, emit)
+	rec, err := session.Run(dctx, p, rcd, emit)
 	if canceled.Load() && errors.Is(err, debate.ErrInterrupted) {
 		t.log.Info("debate canceled; resumable", "debate", id, "resume", "parley resume "+id)
 		return nil // done: River must not run it again
@@ -698,7 +638,7 @@ func modesLister(env config.Env) func(ctx context.Context) (any, error) {
 			if _, builtin := debate.BuiltinMode(name); builtin {
 				continue // the built-in one wins, as in resolveMode
 			}
-			if m, err := resolveMode(name, env); err == nil {
+			if m, err := session.ResolveMode(name, env); err == nil {
 				rows = append(rows, modeRow{m.Name, m.Description, len(m.Rounds), false})
 			}
 		}

@@ -3,13 +3,10 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync"
 
 	"github.com/parleyhq/parley/debate"
-	"github.com/parleyhq/parley/internal/callcache"
 	"github.com/parleyhq/parley/internal/server"
-	"github.com/parleyhq/parley/internal/store"
+	"github.com/parleyhq/parley/internal/session"
 )
 
 // resumer answers POST /api/debates/{id}/resume for the backend. A team server
@@ -36,43 +33,31 @@ func (l *localBackend) resume(ctx context.Context, id string) error {
 		return server.ErrBusy
 	}
 	release := func() { <-l.slots }
-	sum, err := l.st.Get(ctx, id)
+	p, err := l.prep.Takeover(ctx, l.st, id)
 	if err != nil {
 		release()
+		var ie *session.InputError
+		if errors.As(err, &ie) {
+			return server.BadRequest(session.Hinted(err))
+		}
 		return err
 	}
-	events, err := l.st.Events(ctx, id)
-	if err != nil {
-		release()
-		return err
-	}
-	d, resolved, err := l.prep.resume(ctx, events)
-	if err != nil {
-		release()
-		return server.BadRequest(err)
-	}
-	if err := l.st.Claim(ctx, id, sum.Owner, me()); err != nil {
-		release()
-		return server.BadRequest(fmt.Errorf("debate %s was taken up by another process: %v", id, err))
-	}
-	s := &sink{store: l.st, secrets: secretsOf(resolved), owner: me(), claimed: true, progress: l.hub.Publish}
+	rcd := session.NewRecorder(l.st, p, l.hub.Publish)
 	l.mu.Lock()
 	if l.closing {
 		l.mu.Unlock()
 		release()
-		_ = l.st.Claim(context.WithoutCancel(ctx), id, s.owner, store.Owner{})
+		rcd.Release(ctx, id)
 		return server.ErrBusy
 	}
 	l.wg.Add(1)
 	l.mu.Unlock()
-	var once sync.Once
 	go func() {
 		defer l.wg.Done()
 		defer release()
-		d.Panel = callcache.Wrap(d.Panel, callcache.Of(l.st), callcache.Record, nil)
-		rec, err := debate.Run(l.ctx, d, s.emit)
-		// Let go of it whatever happened, so that it can be resumed again at once.
-		once.Do(func() { _ = l.st.Claim(context.Background(), id, s.owner, store.Owner{}) })
+		// session.Run lets go of the debate whatever happened, so that it can be
+		// resumed again at once.
+		rec, err := session.Run(l.ctx, p, rcd, nil)
 		switch {
 		case errors.Is(err, debate.ErrInterrupted):
 			l.log.Info("debate interrupted; resumable", "debate", id, "resume", "parley resume "+id)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/session"
 	"github.com/parleyhq/parley/internal/sse"
 )
 
@@ -73,14 +74,9 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Msg }
 
-// Request is a new debate, as POST /api/debates takes it.
-type Request struct {
-	Problem string   `json:"problem"`
-	Models  []string `json:"models,omitempty"`
-	Mode    string   `json:"mode,omitempty"`
-	Rounds  int      `json:"rounds,omitempty"`
-	Context string   `json:"context,omitempty"`
-}
+// Request is a new debate, as POST /api/debates takes it (internal/session's, the
+// one Request of every front end).
+type Request = session.Request
 
 // Summary is one row of the list, as `parley list --format json` prints it.
 type Summary struct {

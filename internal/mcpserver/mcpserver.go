@@ -26,25 +26,15 @@ import (
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/report"
+	"github.com/parleyhq/parley/internal/session"
 	"github.com/parleyhq/parley/internal/store"
 )
 
-// Request is what a caller of the debate tool asked for. Empty fields mean "the
-// configured default".
-type Request struct {
-	Problem string
-	Models  []string
-	Panel   string // a named panel of the user's config
-	Mode    string
-	Rounds  int
-	Context string
-	// Files are the files the caller named, read from the workspace and cut to
-	// FilesBudget; the backend puts them in the debate's Spec.Files.
-	Files []debate.File
-	// Stances are per-seat stances in seat order (A, B, …); "" leaves a seat
-	// without one. The backend sets them on the panel's seats.
-	Stances []string
-}
+// Request is what a caller of the debate tool asked for: the one Request of every
+// front end (internal/session). Empty fields mean "the configured default". The
+// tool reads the files the caller named from the workspace, cut to FilesBudget,
+// into Files; Stances are per-seat, in seat order.
+type Request = session.Request
 
 // RunFunc runs one new debate. It calls progress, in order, with every event the
 // debate emits once the event is durable. An error returned with no Record (or one

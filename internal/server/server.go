@@ -41,6 +41,7 @@ import (
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/lazyre"
 	"github.com/parleyhq/parley/internal/report"
+	"github.com/parleyhq/parley/internal/session"
 	"github.com/parleyhq/parley/internal/store"
 )
 
@@ -53,23 +54,18 @@ const (
 	MaxContext = 200 << 10
 	// MaxRounds bounds the rounds a client may ask for.
 	MaxRounds = 20
+	// MaxStance bounds one seat's stance, in bytes (as the MCP tool's).
+	MaxStance = 500
 	// MaxSeats is the most models a panel may have (seats A to Z).
 	MaxSeats = 26
 	// maxQuery bounds a search of the list (?q=).
 	maxQuery = 200
 )
 
-// Request is a new debate as a client asks for it. Empty fields mean "the
-// configured default".
-type Request struct {
-	Problem string   `json:"problem"`
-	Models  []string `json:"models,omitempty"`
-	Mode    string   `json:"mode,omitempty"`
-	Rounds  int      `json:"rounds,omitempty"`
-	// Context is material every participant reads with the problem (beyond the
-	// CONTRACT's keys, as the MCP tool has it).
-	Context string `json:"context,omitempty"`
-}
+// Request is a new debate as a client asks for it: the one Request of every front
+// end (internal/session), whose JSON is POST /api/debates's body. Empty fields
+// mean "the configured default".
+type Request = session.Request
 
 // StartFunc starts a debate and returns its id once the debate exists in the store
 // (its debate_started event is durable), so that every route can see it at once. It
@@ -377,7 +373,7 @@ func decodeRequest(w http.ResponseWriter, r *http.Request) (Request, error) {
 			return req, fmt.Errorf("%q must be %s, got %s", typ.Field, jsonType(typ.Type.String()), typ.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
 			field := strings.TrimPrefix(err.Error(), "json: unknown field ")
-			return req, fmt.Errorf("unknown field %s (known: problem, models, mode, rounds, context)", field)
+			return req, fmt.Errorf("unknown field %s (known: problem, models, panel, mode, rounds, context, stances)", field)
 		}
 		return req, fmt.Errorf("the body is not a valid request: %v", err)
 	}
@@ -387,7 +383,7 @@ func decodeRequest(w http.ResponseWriter, r *http.Request) (Request, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return req, errors.New("the body holds more than one JSON value")
 	}
-	return req, req.check()
+	return req, check(&req)
 }
 
 func jsonType(goType string) string {
@@ -401,9 +397,10 @@ func jsonType(goType string) string {
 }
 
 // check validates what can be checked without the configuration, and normalises.
-func (req *Request) check() error {
+func check(req *Request) error {
 	req.Problem = strings.TrimSpace(req.Problem)
 	req.Mode = strings.TrimSpace(req.Mode)
+	req.Panel = strings.TrimSpace(req.Panel)
 	req.Context = strings.TrimSpace(req.Context)
 	switch {
 	case req.Problem == "":
@@ -420,6 +417,15 @@ func (req *Request) check() error {
 		return fmt.Errorf(`"mode" %q is not a mode name (letters, digits, - and _): see GET /api/modes`, req.Mode)
 	case len(req.Models) > MaxSeats:
 		return fmt.Errorf(`"models" names %d models; a panel has at most %d seats`, len(req.Models), MaxSeats)
+	case req.Panel != "" && len(req.Models) > 0:
+		return errors.New(`give "models" or "panel", not both`)
+	case len(req.Stances) > MaxSeats || len(req.Models) > 0 && len(req.Stances) > len(req.Models):
+		return fmt.Errorf(`"stances" has %d entries for %d models: give one per seat, in the order of "models"`, len(req.Stances), len(req.Models))
+	}
+	for i, st := range req.Stances {
+		if len(st) > MaxStance || !utf8.ValidString(st) {
+			return fmt.Errorf(`"stances"[%d] must be UTF-8 text of at most %d bytes ("for", "against", "neutral" or one sentence)`, i, MaxStance)
+		}
 	}
 	for i, m := range req.Models {
 		m = strings.TrimSpace(m)

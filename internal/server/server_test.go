@@ -146,6 +146,9 @@ func TestBadBodies(t *testing.T) {
 		{"two values", `{"problem": "x"} {"problem": "y"}`, "application/json", 400, "more than one JSON value"},
 		{"too large", `{"problem": "` + strings.Repeat("a", server.MaxBody) + `"}`, "application/json", 400, "too large"},
 		{"problem too long", `{"problem": "` + strings.Repeat("a", server.MaxProblem+1) + `"}`, "application/json", 400, `"problem" is too long`},
+		{"panel and models", `{"problem": "x", "panel": "pair", "models": ["openai:a", "openai:b"]}`, "application/json", 400, `give "models" or "panel", not both`},
+		{"more stances than models", `{"problem": "x", "models": ["openai:a", "openai:b"], "stances": ["for", "against", "x"]}`, "application/json", 400, `"stances" has 3 entries for 2 models`},
+		{"stance too long", `{"problem": "x", "stances": ["` + strings.Repeat("a", server.MaxStance+1) + `"]}`, "application/json", 400, `"stances"[0] must be UTF-8 text of at most`},
 		{"unknown mode (from the starter)", `{"problem": "x", "mode": "nope"}`, "application/json", 400, `unknown mode "nope"`},
 	}
 	for _, c := range cases {
@@ -360,4 +363,21 @@ func TestServeShutdown(t *testing.T) {
 		t.Error("still answering after Serve returned")
 	}
 	http.DefaultClient.CloseIdleConnections()
+}
+
+// A named panel and per-seat stances reach the starter as the client sent them:
+// the HTTP body is the one session.Request every front end shares.
+func TestPanelAndStancesReachTheStarter(t *testing.T) {
+	var got server.Request
+	e := newEnv(t, server.Options{Start: func(_ context.Context, req server.Request) (string, error) {
+		got = req
+		return "", server.BadRequest(errors.New("stop here"))
+	}})
+	r := e.do("POST", "/api/debates", `{"problem": "x", "panel": " pair ", "stances": ["for", "against"]}`, map[string]string{"Content-Type": "application/json"})
+	if r.status != 400 || !strings.Contains(r.body, "stop here") {
+		t.Fatalf("= %d %s", r.status, r.body)
+	}
+	if got.Panel != "pair" || strings.Join(got.Stances, "|") != "for|against" {
+		t.Errorf("the starter got %+v", got)
+	}
 }

@@ -1,4 +1,4 @@
-package cli
+package session
 
 import (
 	"context"
@@ -21,23 +21,23 @@ func (r *recordingStore) Append(_ context.Context, events ...debate.Event) error
 	return nil
 }
 
-// The sink stores and shows a scrubbed event, in every text field (the parsed
+// The recorder stores and shows a scrubbed event, in every text field (the parsed
 // reply's too), and leaves the event it was handed as it was: that event's
 // pointers are the emitter's.
-func TestSinkScrubsACopyAndNotTheEmittersEvent(t *testing.T) {
+func TestRecorderScrubsACopyAndNotTheEmittersEvent(t *testing.T) {
 	const key = "sk-live-abcdef0123456789"
 	st := &recordingStore{}
 	var shown []debate.Event
-	s := &sink{store: st, secrets: []string{"", key}, progress: func(e debate.Event) { shown = append(shown, e) }, claimed: true}
+	s := &Recorder{Store: st, Secrets: []string{"", key}, Progress: func(e debate.Event) { shown = append(shown, e) }, Claimed: true}
 	turn := &debate.Turn{Text: "the key is " + key, Prompt: "p " + key, Error: "e " + key,
 		Reply: debate.Reply{Position: "use " + key, Reason: key, Claims: []debate.Claim{{Text: key}}}}
 	v := &debate.Verdict{Recommendation: key, Consensus: []string{key}, Text: key}
 	e := debate.Event{DebateID: "d", Kind: debate.KindVerdictCompleted, Turn: turn, Verdict: v}
-	if err := s.emit(e); err != nil {
+	if err := s.Emit(e); err != nil {
 		t.Fatal(err)
 	}
 	if turn.Text != "the key is "+key || turn.Reply.Position != "use "+key || v.Consensus[0] != key {
-		t.Fatal("the sink wrote through the emitter's pointers")
+		t.Fatal("the recorder wrote through the emitter's pointers")
 	}
 	if len(st.got) != 1 || len(shown) != 1 {
 		t.Fatalf("stored %d, shown %d events; want 1 and 1", len(st.got), len(shown))
@@ -48,7 +48,7 @@ func TestSinkScrubsACopyAndNotTheEmittersEvent(t *testing.T) {
 			t.Fatalf("not scrubbed: %s", b)
 		}
 	}
-	if s.redact("no secret here") != "no secret here" {
+	if s.Redact("no secret here") != "no secret here" {
 		t.Fatal("an empty secret must not rewrite every string")
 	}
 }

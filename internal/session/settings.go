@@ -1,4 +1,4 @@
-package cli
+package session
 
 import (
 	"fmt"
@@ -8,9 +8,9 @@ import (
 	"github.com/parleyhq/parley/provider"
 )
 
-// modeSettings are the settings a mode gives each seat: its own for every seat,
+// ModeSettings are the settings a mode gives each seat: its own for every seat,
 // then those of the role the seat holds.
-func modeSettings(m debate.Mode) func(seat int) ([]config.Layer, error) {
+func ModeSettings(m debate.Mode) func(seat int) ([]config.Layer, error) {
 	return func(seat int) ([]config.Layer, error) {
 		all, role, name := m.SeatSettings(seat)
 		var out []config.Layer
@@ -24,10 +24,10 @@ func modeSettings(m debate.Mode) func(seat int) ([]config.Layer, error) {
 	}
 }
 
-// recordedSettings are the settings each seat of a stored debate ran with, so
-// that resuming it asks the same of the models even if the mode file changed
+// RecordedSettings are the settings each seat of a stored debate ran with, so
+// that going on with it asks the same of the models even if the mode file changed
 // since (the config's current settings still apply underneath).
-func recordedSettings(panel []debate.Seat) func(seat int) ([]config.Layer, error) {
+func RecordedSettings(panel []debate.Seat) func(seat int) ([]config.Layer, error) {
 	return func(seat int) ([]config.Layer, error) {
 		if seat >= len(panel) || panel[seat].Settings == "" {
 			return nil, nil
@@ -42,10 +42,10 @@ func recordedSettings(panel []debate.Seat) func(seat int) ([]config.Layer, error
 	}
 }
 
-// hasSeatSettings says whether the mode sets generation settings of its own or on
+// HasSeatSettings says whether the mode sets generation settings of its own or on
 // a role. A role's bare temperature is not counted: the engine applies that at
 // call time to any panel, eval's included.
-func hasSeatSettings(m debate.Mode) bool {
+func HasSeatSettings(m debate.Mode) bool {
 	if !m.Settings.IsZero() {
 		return true
 	}

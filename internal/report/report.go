@@ -21,6 +21,10 @@ type Options struct {
 	// Calibration, when set, is what a stored eval of the same panel says the
 	// verdict's confidence is worth; the reports show it beside the stated one.
 	Calibration *Calibration
+	// Correct, when set, says whether an answer is right: the caller knows the
+	// reference answer (an eval does; a debate alone does not). The flips then show
+	// wrong → right and right → wrong; nil leaves the directions out.
+	Correct func(answer string) bool
 }
 
 // JSON writes the CONTRACT's result object.
@@ -57,6 +61,7 @@ func Markdown(w io.Writer, rec *debate.Record, opt Options) error {
 	writeRanking(&b, rec)
 	writeTally(&b, rec)
 	writeEvidence(&b, rec)
+	writeFlips(&b, rec, opt)
 	writePositions(&b, rec)
 	writeFailures(&b, rec)
 	writeNotes(&b, rec)

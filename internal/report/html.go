@@ -105,6 +105,9 @@ type htmlView struct {
 	Verdict     *turnView
 	// FlipMatrix is the "Flips" section; nil when no seat changed its answer.
 	FlipMatrix *flipsView
+	// Calibration is the stored eval's word on the verdict's confidence, in words;
+	// "" when there is none.
+	Calibration string
 }
 
 type seatView struct {
@@ -210,6 +213,9 @@ func newHTMLView(rec *debate.Record, opt Options) htmlView {
 		Stopped: stopText(rec.StoppedBecause),
 	}
 	v.FlipMatrix = newFlipsView(rec, opt)
+	if c := opt.Calibration; c != nil && rec.Verdict != nil {
+		v.Calibration = calibrationLine(rec, c, c.EvalID)
+	}
 	if p := strings.TrimSpace(rec.Problem); p != v.Title {
 		v.FullProblem = p
 	}

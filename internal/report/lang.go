@@ -90,6 +90,7 @@ var catalogs = map[string]map[string]string{
 		"Against the reference answer: %d wrong → right, %d right → wrong.":                                                        "정답 기준: 오답 → 정답 %d, 정답 → 오답 %d.",
 		"conformity": "동조", "argued": "새 논거", "unargued": "논거 없음", "no reason given": "이유 없음", " (moved)": " (이동)",
 		"wrong → right": "오답 → 정답", "right → wrong": "정답 → 오답", "wrong → wrong": "오답 → 오답", "right → right": "정답 → 정답",
+		"Confidence: %d%% stated, %d%% calibrated (eval %s, %d verdicts, Brier %.2f).": "신뢰도: 표명 %d%%, 보정 %d%% (평가 %s, 결론 %d개, Brier %.2f).",
 		// Labels of the HTML page.
 		"Verdict": "결론", "No verdict": "결론 없음", "Peer review": "동료 평가", "Vote": "투표",
 		"Did the debate change anything?":                       "토론이 결과를 바꾸었는가?",

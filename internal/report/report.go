@@ -57,7 +57,7 @@ func Markdown(w io.Writer, rec *debate.Record, opt Options) error {
 		fmt.Fprintf(&b, l(rec, "> **Warning:** %s\n\n"), w)
 	}
 
-	writeVerdict(&b, rec)
+	writeVerdict(&b, rec, opt)
 	writeRanking(&b, rec)
 	writeTally(&b, rec)
 	writeEvidence(&b, rec)
@@ -123,7 +123,7 @@ func stopText(reason string) string {
 	return reason
 }
 
-func writeVerdict(b *strings.Builder, rec *debate.Record) {
+func writeVerdict(b *strings.Builder, rec *debate.Record, opt Options) {
 	v := rec.Verdict
 	if v == nil {
 		b.WriteString(l(rec, "## No verdict\n\n"))
@@ -136,6 +136,10 @@ func writeVerdict(b *strings.Builder, rec *debate.Record) {
 		return
 	}
 	fmt.Fprintf(b, l(rec, "## Verdict — confidence %d%%\n\n"), v.Confidence)
+	if c := opt.Calibration; c != nil {
+		b.WriteString(calibrationLine(rec, c, "`"+c.EvalID+"`"))
+		b.WriteString("\n\n")
+	}
 	fmt.Fprintf(b, l(rec, "%s\n\n"), strings.TrimSpace(v.Recommendation))
 	fmt.Fprintf(b, l(rec, "*Written by %s as chair.*\n\n"), v.By)
 	if v.Degraded != "" {

@@ -23,5 +23,5 @@ type Calibration struct {
 // calibrationLine is the sentence both reports put under the verdict's confidence;
 // id is the eval's id as the format shows it (code in Markdown, text in HTML).
 func calibrationLine(rec *debate.Record, c *Calibration, id string) string {
-	return fmt.Sprintf(l(rec, "Confidence: %d%% stated, %d%% calibrated (eval %s, %d verdicts, Brier %.2f)."), c.Stated, c.Calibrated, id, c.Samples, c.Brier)
+	return fmt.Sprintf(l(rec, "verdict.calibration"), c.Stated, c.Calibrated, id, c.Samples, c.Brier)
 }

@@ -60,12 +60,12 @@ func newFlipsView(rec *debate.Record, opt Options) *flipsView {
 	for _, f := range fm.Flips {
 		reason := excerpt(f.Argument, maxReasonRunes)
 		if reason == "" {
-			reason = l(rec, "no reason given")
+			reason = l(rec, "flips.no_reason")
 		}
-		row := flipRow{Seat: f.Seat, Model: modelOf(rec, f.Seat), Round: f.Round, From: f.From, To: f.To, Label: f.Label, Kind: l(rec, f.Label), Reason: reason}
+		row := flipRow{Seat: f.Seat, Model: modelOf(rec, f.Seat), Round: f.Round, From: f.From, To: f.To, Label: f.Label, Kind: l(rec, "flips.kind."+f.Label), Reason: reason}
 		if v.Known {
 			from, to := opt.Correct(f.From), opt.Correct(f.To)
-			row.Direction = l(rec, rightWrong(from)+" → "+rightWrong(to))
+			row.Direction = l(rec, "flips.direction."+rightWrong(from)+"-"+rightWrong(to))
 			switch {
 			case !from && to:
 				v.WrongToRight++
@@ -102,11 +102,11 @@ func writeFlips(b *strings.Builder, rec *debate.Record, opt Options) {
 	if v == nil {
 		return
 	}
-	b.WriteString(l(rec, "## Flips\n\n"))
+	b.WriteString(l(rec, "flips.heading"))
 	if v.Known {
-		b.WriteString(l(rec, "| Seat | Round | From → to | Kind | Direction | Reason |\n|---|--:|---|---|---|---|\n"))
+		b.WriteString(l(rec, "flips.table.direction"))
 	} else {
-		b.WriteString(l(rec, "| Seat | Round | From → to | Kind | Reason |\n|---|--:|---|---|---|\n"))
+		b.WriteString(l(rec, "flips.table"))
 	}
 	for _, f := range v.Rows {
 		dir := ""
@@ -117,20 +117,20 @@ func writeFlips(b *strings.Builder, rec *debate.Record, opt Options) {
 	}
 	// The sentences are the HTML page's too, hence keys without the line breaks.
 	b.WriteString("\n")
-	fmt.Fprintf(b, l(rec, "Conformity (moved to the majority with no new argument): %d. Argued (gave an argument new to the seat): %d. Neither: %d."), v.Conformity, v.Argued, v.Unargued)
+	fmt.Fprintf(b, l(rec, "flips.counts"), v.Conformity, v.Argued, v.Unargued)
 	b.WriteString("\n")
 	if v.Known {
-		fmt.Fprintf(b, l(rec, "Against the reference answer: %d wrong → right, %d right → wrong."), v.WrongToRight, v.RightToWrong)
+		fmt.Fprintf(b, l(rec, "flips.directions"), v.WrongToRight, v.RightToWrong)
 		b.WriteString("\n")
 	}
-	b.WriteString(l(rec, "\n| Round | Answered | Changed | Majority | Tokens | Cost |\n|--:|--:|--:|---|--:|--:|\n"))
+	b.WriteString(l(rec, "flips.rounds.table"))
 	for _, r := range v.Rounds {
 		maj := "—"
 		if r.Majority != "" {
 			maj = cell(quoteText(r.Majority))
 		}
 		if r.Moved {
-			maj += l(rec, " (moved)")
+			maj += l(rec, "flips.moved")
 		}
 		fmt.Fprintf(b, "| %d | %d | %d | %s | %s | %s |\n", r.Round, r.Answered, r.Changed, maj, num(r.Tokens), money(r.CostUSD))
 	}

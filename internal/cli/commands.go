@@ -190,7 +190,7 @@ func newShowCmd(io IO) *cobra.Command {
 				return err
 			}
 			var buf bytes.Buffer
-			if err := render(&buf, rec, f, transcript); err != nil {
+			if err := renderWith(&buf, rec, f, reportOpts(io.Env, rec, transcript)); err != nil {
 				return err
 			}
 			_, err = io.Out.Write(forTerminal(io, buf.Bytes(), f))
@@ -233,7 +233,7 @@ func render(w interface{ Write([]byte) (int, error) }, rec *debate.Record, forma
 // writeReports prints the final report to stdout and, with -o, to a file.
 func writeReports(io IO, rec *debate.Record, ro reportOptions) error {
 	var buf bytes.Buffer
-	if err := render(&buf, rec, ro.format, ro.transcript); err != nil {
+	if err := renderWith(&buf, rec, ro.format, reportOpts(io.Env, rec, ro.transcript)); err != nil {
 		return err
 	}
 	if _, err := io.Out.Write(forTerminal(io, buf.Bytes(), ro.format)); err != nil {

@@ -46,7 +46,7 @@ always carries the full transcript, folded per turn. "-o -" writes to stdout.`,
 			// Rendered in full before the file is touched, so a failure leaves no
 			// half-written report behind.
 			var buf bytes.Buffer
-			if err := renderFormat(&buf, rec, f, transcript); err != nil {
+			if err := renderWith(&buf, rec, f, reportOpts(io.Env, rec, transcript)); err != nil {
 				return err
 			}
 			if output == "-" {
@@ -110,15 +110,7 @@ func exportFormat(flag, output string) (string, error) {
 // renderFormat writes rec in format: md (with the transcript when asked), json or
 // html (which always folds the transcript in).
 func renderFormat(w io.Writer, rec *debate.Record, format string, transcript bool) error {
-	switch format {
-	case "", "md":
-		return report.Markdown(w, rec, report.Options{Transcript: transcript})
-	case "json":
-		return report.JSON(w, rec)
-	case "html":
-		return report.HTML(w, rec)
-	}
-	return usageErr("--format md, --format json or --format html", "unknown format %q", format)
+	return renderWith(w, rec, format, report.Options{Transcript: transcript})
 }
 
 // writeFileReplacing writes data to path through a temporary file in the same

@@ -177,7 +177,7 @@ func verdictFile(rec *debate.Record) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", firstLine(rec.Problem, 100))
 	fmt.Fprintf(&b, "*parley debate `%s` · mode %s · %s · %s*\n\n", rec.ID, rec.Mode, panelLine(rec), statusLine(rec))
-	writeVerdict(&b, rec)
+	writeVerdict(&b, rec, Options{})
 	for _, t := range rec.ChairFailures {
 		fmt.Fprintf(&b, "*Seat %s (%s) failed as chair: %s after %d attempt(s); the next seat took over.*\n\n", t.Seat, t.Model, oneLine(t.Error), t.Attempts)
 	}

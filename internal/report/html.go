@@ -40,6 +40,7 @@ var htmlTmpl = sync.OnceValue(func() *template.Template {
 		"money":  money,
 		"secs":   secs,
 		"clamp":  clamp,
+		"quote":  quoted,
 	}).Parse(htmlTemplate))
 })
 
@@ -54,9 +55,13 @@ func clamp(c int) int {
 }
 
 // HTML writes the report as one self-contained HTML page.
-func HTML(w io.Writer, rec *debate.Record) error {
+func HTML(w io.Writer, rec *debate.Record) error { return HTMLWith(w, rec, Options{}) }
+
+// HTMLWith is HTML with the options the Markdown report takes (the transcript is
+// always in the page, folded, so opt.Transcript changes nothing).
+func HTMLWith(w io.Writer, rec *debate.Record, opt Options) error {
 	var b strings.Builder
-	if err := htmlTmpl().Execute(&b, newHTMLView(rec)); err != nil {
+	if err := htmlTmpl().Execute(&b, newHTMLView(rec, opt)); err != nil {
 		return fmt.Errorf("rendering the HTML report: %w", err)
 	}
 	_, err := io.WriteString(w, b.String())
@@ -98,6 +103,11 @@ type htmlView struct {
 	Stopped     string
 	Transcript  []transcriptRound
 	Verdict     *turnView
+	// FlipMatrix is the "Flips" section; nil when no seat changed its answer.
+	FlipMatrix *flipsView
+	// Calibration is the stored eval's word on the verdict's confidence, in words;
+	// "" when there is none.
+	Calibration string
 }
 
 type seatView struct {
@@ -193,7 +203,7 @@ type turnView struct {
 	debate.TurnRecord
 }
 
-func newHTMLView(rec *debate.Record) htmlView {
+func newHTMLView(rec *debate.Record, opt Options) htmlView {
 	v := htmlView{
 		Rec:     rec,
 		Style:   template.CSS(htmlStyle),
@@ -201,6 +211,10 @@ func newHTMLView(rec *debate.Record) htmlView {
 		Status:  statusLine(rec),
 		Chart:   Chart(rec),
 		Stopped: stopText(rec.StoppedBecause),
+	}
+	v.FlipMatrix = newFlipsView(rec, opt)
+	if c := opt.Calibration; c != nil && rec.Verdict != nil {
+		v.Calibration = calibrationLine(rec, c, c.EvalID)
 	}
 	if p := strings.TrimSpace(rec.Problem); p != v.Title {
 		v.FullProblem = p

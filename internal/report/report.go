@@ -21,6 +21,10 @@ type Options struct {
 	// Calibration, when set, is what a stored eval of the same panel says the
 	// verdict's confidence is worth; the reports show it beside the stated one.
 	Calibration *Calibration
+	// Correct, when set, says whether an answer is right: the caller knows the
+	// reference answer (an eval does; a debate alone does not). The flips then show
+	// wrong → right and right → wrong; nil leaves the directions out.
+	Correct func(answer string) bool
 }
 
 // JSON writes the CONTRACT's result object.
@@ -46,17 +50,18 @@ func JSONWith(w io.Writer, rec *debate.Record, opt Options) error {
 func Markdown(w io.Writer, rec *debate.Record, opt Options) error {
 	var b strings.Builder
 	title := firstLine(rec.Problem, 100)
-	fmt.Fprintf(&b, l(rec, "# %s\n\n"), title)
-	fmt.Fprintf(&b, l(rec, "*parley debate `%s` · mode %s · %s · %s*\n\n"), rec.ID, rec.Mode, panelLine(rec), statusLine(rec))
+	fmt.Fprintf(&b, "# %s\n\n", title)
+	fmt.Fprintf(&b, l(rec, "header.meta"), rec.ID, rec.Mode, panelLine(rec), statusLine(rec))
 
 	for _, w := range rec.Warnings {
-		fmt.Fprintf(&b, l(rec, "> **Warning:** %s\n\n"), w)
+		fmt.Fprintf(&b, l(rec, "header.warning"), w)
 	}
 
-	writeVerdict(&b, rec)
+	writeVerdict(&b, rec, opt)
 	writeRanking(&b, rec)
 	writeTally(&b, rec)
 	writeEvidence(&b, rec)
+	writeFlips(&b, rec, opt)
 	writePositions(&b, rec)
 	writeFailures(&b, rec)
 	writeNotes(&b, rec)
@@ -65,7 +70,7 @@ func Markdown(w io.Writer, rec *debate.Record, opt Options) error {
 	if opt.Transcript {
 		writeTranscript(&b, rec)
 	} else {
-		fmt.Fprintf(&b, l(rec, "\nThe full answers: `parley show %s --transcript`.\n"), rec.ID)
+		fmt.Fprintf(&b, l(rec, "footer.full_answers"), rec.ID)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -118,43 +123,47 @@ func stopText(reason string) string {
 	return reason
 }
 
-func writeVerdict(b *strings.Builder, rec *debate.Record) {
+func writeVerdict(b *strings.Builder, rec *debate.Record, opt Options) {
 	v := rec.Verdict
 	if v == nil {
-		b.WriteString(l(rec, "## No verdict\n\n"))
+		b.WriteString(l(rec, "verdict.none.heading"))
 		switch {
 		case rec.Status == debate.StatusRunning || rec.Status == debate.StatusInterrupted:
-			fmt.Fprintf(b, l(rec, "The debate has not finished. Continue it with `parley resume %s`.\n\n"), rec.ID)
+			fmt.Fprintf(b, l(rec, "verdict.none.unfinished"), rec.ID)
 		case rec.Error != "":
-			fmt.Fprintf(b, l(rec, "%s.\n\n"), rec.Error)
+			fmt.Fprintf(b, "%s.\n\n", rec.Error)
 		}
 		return
 	}
-	fmt.Fprintf(b, l(rec, "## Verdict — confidence %d%%\n\n"), v.Confidence)
-	fmt.Fprintf(b, l(rec, "%s\n\n"), strings.TrimSpace(v.Recommendation))
-	fmt.Fprintf(b, l(rec, "*Written by %s as chair.*\n\n"), v.By)
+	fmt.Fprintf(b, l(rec, "verdict.confidence"), v.Confidence)
+	if c := opt.Calibration; c != nil {
+		b.WriteString(calibrationLine(rec, c, "`"+c.EvalID+"`"))
+		b.WriteString("\n\n")
+	}
+	fmt.Fprintf(b, "%s\n\n", strings.TrimSpace(v.Recommendation))
+	fmt.Fprintf(b, l(rec, "verdict.by"), v.By)
 	if v.Degraded != "" {
-		fmt.Fprintf(b, l(rec, "> **Degraded verdict:** %s.\n\n"), v.Degraded)
+		fmt.Fprintf(b, l(rec, "verdict.degraded"), v.Degraded)
 	}
 	list := func(title string, items []string) {
 		if len(items) == 0 {
 			return
 		}
-		fmt.Fprintf(b, l(rec, "**%s**\n\n"), title)
+		fmt.Fprintf(b, "**%s**\n\n", title)
 		for _, it := range items {
-			fmt.Fprintf(b, l(rec, "- %s\n"), oneLine(it))
+			fmt.Fprintf(b, "- %s\n", oneLine(it))
 		}
 		b.WriteString("\n")
 	}
-	list(l(rec, "Where the panel agreed"), v.Consensus)
-	list(l(rec, "Where it did not"), v.Disagreements)
-	list(l(rec, "Dissent"), v.Dissent)
-	list(l(rec, "Risks"), v.Risks)
-	list(l(rec, "Next steps"), v.NextSteps)
+	list(l(rec, "verdict.agreed"), v.Consensus)
+	list(l(rec, "verdict.disagreed"), v.Disagreements)
+	list(l(rec, "verdict.dissent"), v.Dissent)
+	list(l(rec, "verdict.risks"), v.Risks)
+	list(l(rec, "verdict.next_steps"), v.NextSteps)
 }
 
 func writeEvidence(b *strings.Builder, rec *debate.Record) {
-	b.WriteString(l(rec, "## Did the debate change anything?\n\n"))
+	b.WriteString(l(rec, "evidence.heading"))
 	if bl := rec.Baseline; bl != nil {
 		agree := ""
 		if rec.Verdict != nil {
@@ -164,32 +173,32 @@ func writeEvidence(b *strings.Builder, rec *debate.Record) {
 			}
 		}
 		if bl.Majority {
-			fmt.Fprintf(b, l(rec, "- **Plain majority vote of the first, independent answers** (%d of %d: seats %s): %s.%s\n"),
+			fmt.Fprintf(b, l(rec, "evidence.baseline.majority"),
 				len(bl.Seats), bl.Of, strings.Join(bl.Seats, ", "), quoteText(bl.Position), agree)
 		} else {
-			fmt.Fprintf(b, l(rec, "- **Plain majority vote of the first, independent answers:** no majority; the %d first answers were split. The largest group (%d, seats %s): %s.%s\n"),
+			fmt.Fprintf(b, l(rec, "evidence.baseline.split"),
 				bl.Of, len(bl.Seats), strings.Join(bl.Seats, ", "), quoteText(bl.Position), agree)
 		}
 		if bl.Method == "similarity" {
-			b.WriteString(l(rec, "  *(positions grouped by shared wording: a heuristic)*\n"))
+			b.WriteString(l(rec, "evidence.baseline.heuristic"))
 		}
 	}
 	if len(rec.Flips) == 0 {
-		b.WriteString(l(rec, "- **Changes of mind:** none; every seat kept its position.\n"))
+		b.WriteString(l(rec, "evidence.changes.none"))
 	} else {
-		b.WriteString(l(rec, "- **Changes of mind:**\n"))
+		b.WriteString(l(rec, "evidence.changes.heading"))
 		for _, f := range rec.Flips {
 			reason := f.Reason
 			if reason == "" {
 				reason = "no reason given"
 			}
-			fmt.Fprintf(b, l(rec, "  - Seat %s (%s), round %d: %s → %s — *%s*\n"), f.Seat, modelOf(rec, f.Seat), f.Round, quoteText(f.From), quoteText(f.To), oneLine(reason))
+			fmt.Fprintf(b, l(rec, "evidence.changes.item"), f.Seat, modelOf(rec, f.Seat), f.Round, quoteText(f.From), quoteText(f.To), oneLine(reason))
 		}
 	}
 	if len(rec.Rounds) > 1 {
 		first, rest := roundTokens(rec.Rounds[:1]), roundTokens(rec.Rounds[1:])
 		if first > 0 {
-			fmt.Fprintf(b, l(rec, "- **Cost of debating:** the rounds after the first used %s tokens, %.1f× the independent round's %s.\n"), num(rest), float64(rest)/float64(first), num(first))
+			fmt.Fprintf(b, l(rec, "evidence.cost"), num(rest), float64(rest)/float64(first), num(first))
 		}
 	}
 	b.WriteString("\n")
@@ -209,24 +218,24 @@ func writePositions(b *strings.Builder, rec *debate.Record) {
 	if len(rec.Rounds) == 0 {
 		return
 	}
-	b.WriteString(l(rec, "## Positions by round\n\n| Seat | Model |"))
+	b.WriteString(l(rec, "positions.heading"))
 	for _, r := range rec.Rounds {
-		fmt.Fprintf(b, l(rec, " Round %d (%s) |"), r.Number, r.Kind)
+		fmt.Fprintf(b, l(rec, "positions.round"), r.Number, r.Kind)
 	}
-	b.WriteString(l(rec, "\n|---|---|"))
+	b.WriteString("\n|---|---|")
 	for range rec.Rounds {
-		b.WriteString(l(rec, "---|"))
+		b.WriteString("---|")
 	}
 	b.WriteString("\n")
 	for _, s := range rec.Panel {
-		fmt.Fprintf(b, l(rec, "| %s | %s |"), s.Seat, cell(label(s)))
+		fmt.Fprintf(b, "| %s | %s |", s.Seat, cell(label(s)))
 		for _, r := range rec.Rounds {
 			t, ok := rec.Turn(r.Number, s.Seat)
 			switch {
 			case !ok:
-				b.WriteString(l(rec, " — |"))
+				b.WriteString(" — |")
 			case !t.OK():
-				fmt.Fprintf(b, l(rec, " *failed: %s* |"), t.ErrorClass)
+				fmt.Fprintf(b, " *failed: %s* |", t.ErrorClass)
 			default:
 				pos := t.Position
 				if pos == "" {
@@ -239,25 +248,25 @@ func writePositions(b *strings.Builder, rec *debate.Record) {
 				if t.Truncated {
 					mark += " ✂"
 				}
-				fmt.Fprintf(b, l(rec, " %s (%s)%s |"), cell(pos), conf(t.Confidence), mark)
+				fmt.Fprintf(b, " %s (%s)%s |", cell(pos), conf(t.Confidence), mark)
 			}
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString(l(rec, "\n↺ the seat changed its position in that round. ✂ the answers it read were cut to fit its context budget (the cut was marked in its prompt).\n\n"))
+	b.WriteString(l(rec, "positions.legend"))
 }
 
 func writeRanking(b *strings.Builder, rec *debate.Record) {
 	if len(rec.Ranking) == 0 {
 		return
 	}
-	b.WriteString(l(rec, "## Peer review\n\nEach seat ranked the others' anonymous answers (never its own); Borda count:\n\n| Rank | Seat | Model | Points | Ranked by |\n|--:|---|---|--:|--:|\n"))
+	b.WriteString("## Peer review\n\nEach seat ranked the others' anonymous answers (never its own); Borda count:\n\n| Rank | Seat | Model | Points | Ranked by |\n|--:|---|---|--:|--:|\n")
 	for _, e := range rec.Ranking {
 		tie := ""
 		if e.Tied {
 			tie = " (tie)"
 		}
-		fmt.Fprintf(b, l(rec, "| %d%s | %s | %s | %d | %d |\n"), e.Rank, tie, e.Seat, cell(e.Model), e.Points, e.Votes)
+		fmt.Fprintf(b, "| %d%s | %s | %s | %d | %d |\n", e.Rank, tie, e.Seat, cell(e.Model), e.Points, e.Votes)
 	}
 	b.WriteString("\n")
 }
@@ -267,9 +276,9 @@ func writeTally(b *strings.Builder, rec *debate.Record) {
 	if t == nil {
 		return
 	}
-	b.WriteString(l(rec, "## Vote\n\n| Answer | Votes | Confidence-weighted | Seats |\n|---|--:|--:|---|\n"))
+	b.WriteString("## Vote\n\n| Answer | Votes | Confidence-weighted | Seats |\n|---|--:|--:|---|\n")
 	for _, e := range t.Answers {
-		fmt.Fprintf(b, l(rec, "| %s | %d | %d | %s |\n"), cell(e.Answer), e.Votes, e.Weight, strings.Join(e.Seats, ", "))
+		fmt.Fprintf(b, "| %s | %d | %d | %s |\n", cell(e.Answer), e.Votes, e.Weight, strings.Join(e.Seats, ", "))
 	}
 	majority, weighted := t.Majority, t.Weighted
 	if majority == "" {
@@ -278,7 +287,7 @@ func writeTally(b *strings.Builder, rec *debate.Record) {
 	if weighted == "" {
 		weighted = "tied"
 	}
-	fmt.Fprintf(b, l(rec, "\nMajority: **%s**. Confidence-weighted: **%s**. %d seats voted.\n\n"), cell(majority), cell(weighted), t.Voters)
+	fmt.Fprintf(b, "\nMajority: **%s**. Confidence-weighted: **%s**. %d seats voted.\n\n", cell(majority), cell(weighted), t.Voters)
 }
 
 func writeMaterial(b *strings.Builder, rec *debate.Record) {
@@ -287,9 +296,9 @@ func writeMaterial(b *strings.Builder, rec *debate.Record) {
 	if !hasQ && len(rec.Attachments) == 0 && len(rec.Summaries) == 0 {
 		return
 	}
-	b.WriteString(l(rec, "## What the panel was given\n\n"))
+	b.WriteString(l(rec, "material.heading"))
 	if hasQ {
-		b.WriteString(l(rec, "The chair's questions before the debate, and your answers:\n\n"))
+		b.WriteString(l(rec, "material.questions"))
 		for i, q := range c.Questions {
 			a := ""
 			if i < len(c.Answers) {
@@ -298,18 +307,18 @@ func writeMaterial(b *strings.Builder, rec *debate.Record) {
 			if strings.TrimSpace(a) == "" {
 				a = "*(no answer)*"
 			}
-			fmt.Fprintf(b, l(rec, "- %s — %s\n"), oneLine(q), oneLine(a))
+			fmt.Fprintf(b, "- %s — %s\n", oneLine(q), oneLine(a))
 		}
 		b.WriteString("\n")
 	}
 	if len(rec.Attachments) > 0 {
-		b.WriteString(l(rec, "| Attached file | Size | Read by the panel |\n|---|--:|---|\n"))
+		b.WriteString("| Attached file | Size | Read by the panel |\n|---|--:|---|\n")
 		for _, a := range rec.Attachments {
 			read := "all of it"
 			if a.Truncated {
 				read = fmt.Sprintf("first %s bytes (cut to fit the attachment budget)", num(a.Included))
 			}
-			fmt.Fprintf(b, l(rec, "| %s | %s bytes | %s |\n"), cell(a.Path), num(a.Bytes), read)
+			fmt.Fprintf(b, "| %s | %s bytes | %s |\n", cell(a.Path), num(a.Bytes), read)
 		}
 		b.WriteString("\n")
 	}
@@ -320,7 +329,7 @@ func writeMaterial(b *strings.Builder, rec *debate.Record) {
 	sort.Ints(rounds)
 	for _, n := range rounds {
 		s := rec.Summaries[n]
-		fmt.Fprintf(b, l(rec, "Round %d after round %d read a summary by seat %s (%s) instead of the full answers.\n"), n+1, n, s.Seat, s.Model)
+		fmt.Fprintf(b, "Round %d after round %d read a summary by seat %s (%s) instead of the full answers.\n", n+1, n, s.Seat, s.Model)
 	}
 	if len(rounds) > 0 {
 		b.WriteString("\n")
@@ -342,15 +351,15 @@ func writeFailures(b *strings.Builder, rec *debate.Record) {
 	if len(lines) == 0 && len(rec.Out) == 0 {
 		return
 	}
-	b.WriteString(l(rec, "## Failed turns\n\n"))
+	b.WriteString(l(rec, "failures.heading"))
 	if len(lines) > 0 {
 		b.WriteString(strings.Join(lines, "\n"))
 		b.WriteString("\n\n")
 	}
 	if len(rec.Out) > 0 {
-		b.WriteString(l(rec, "**Seats out of the debate** (not asked again after the round they failed):\n\n"))
+		b.WriteString(l(rec, "failures.out.heading"))
 		for _, o := range rec.Out {
-			fmt.Fprintf(b, l(rec, "- Seat %s (%s): out after round %d, at %s — %s\n"), o.Seat, o.Model, o.Round, o.At.UTC().Format("15:04:05 UTC"), oneLine(o.Reason))
+			fmt.Fprintf(b, l(rec, "failures.out.item"), o.Seat, o.Model, o.Round, o.At.UTC().Format("15:04:05 UTC"), oneLine(o.Reason))
 		}
 		b.WriteString("\n")
 	}
@@ -360,21 +369,21 @@ func writeNotes(b *strings.Builder, rec *debate.Record) {
 	if len(rec.Notes) == 0 {
 		return
 	}
-	b.WriteString(l(rec, "## Your notes to the panel\n\n"))
+	b.WriteString(l(rec, "notes.heading"))
 	for _, n := range rec.Notes {
-		fmt.Fprintf(b, l(rec, "- After round %d: %s\n"), n.AfterRound, oneLine(n.Text))
+		fmt.Fprintf(b, l(rec, "notes.item"), n.AfterRound, oneLine(n.Text))
 	}
 	b.WriteString("\n")
 }
 
 func writeLedger(b *strings.Builder, rec *debate.Record) {
-	b.WriteString(l(rec, "## Ledger\n\n| Seat | Model | Calls | Failed | Input tokens | Output tokens | Cost | Model time |\n|---|---|--:|--:|--:|--:|--:|--:|\n"))
+	b.WriteString(l(rec, "ledger.heading"))
 	for _, row := range rec.Ledger {
 		fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s | %s | %s |\n", row.Seat, cell(row.Model), row.Calls, row.Failed, num(row.InputTokens), num(row.OutputTokens), money(row.CostUSD), secs(row.LatencyMS))
 	}
-	fmt.Fprintf(b, l(rec, "| **Total** | | | | **%s** | **%s** | **%s** | |\n\n"), num(rec.Usage.InputTokens), num(rec.Usage.OutputTokens), money(rec.Usage.CostUSD))
+	fmt.Fprintf(b, l(rec, "ledger.total"), num(rec.Usage.InputTokens), num(rec.Usage.OutputTokens), money(rec.Usage.CostUSD))
 
-	b.WriteString(l(rec, "| Round | Kind | Answered | Input tokens | Output tokens | Wall time |\n|--:|---|--:|--:|--:|--:|\n"))
+	b.WriteString(l(rec, "ledger.rounds.heading"))
 	for _, r := range rec.Rounds {
 		in, out, okN := 0, 0, 0
 		for _, t := range r.Turns {
@@ -384,25 +393,25 @@ func writeLedger(b *strings.Builder, rec *debate.Record) {
 				okN++
 			}
 		}
-		fmt.Fprintf(b, l(rec, "| %d | %s | %d/%d | %s | %s | %s |\n"), r.Number, r.Kind, okN, len(rec.Panel), num(in), num(out), secs(r.DurationMS))
+		fmt.Fprintf(b, "| %d | %s | %d/%d | %s | %s | %s |\n", r.Number, r.Kind, okN, len(rec.Panel), num(in), num(out), secs(r.DurationMS))
 	}
 	if vt := rec.VerdictTurn; vt != nil {
-		fmt.Fprintf(b, l(rec, "| verdict | chair %s | 1/1 | %s | %s | %s |\n"), vt.Seat, num(vt.Usage.InputTokens), num(vt.Usage.OutputTokens), secs(vt.LatencyMS))
+		fmt.Fprintf(b, "| verdict | chair %s | 1/1 | %s | %s | %s |\n", vt.Seat, num(vt.Usage.InputTokens), num(vt.Usage.OutputTokens), secs(vt.LatencyMS))
 	}
-	fmt.Fprintf(b, l(rec, "\nTotal time %s. Stopped because: %s.\n"), secs(rec.DurationMS), stopText(rec.StoppedBecause))
+	fmt.Fprintf(b, l(rec, "ledger.stopped"), secs(rec.DurationMS), stopText(rec.StoppedBecause))
 	if rec.Usage.CostUSD == 0 {
-		b.WriteString(l(rec, "Cost shows $0 where a model's price is unknown to parley; set `price:` for it in the config.\n"))
+		b.WriteString(l(rec, "ledger.unknown_price"))
 	}
 }
 
 func writeTranscript(b *strings.Builder, rec *debate.Record) {
-	b.WriteString(l(rec, "\n## Transcript\n"))
+	b.WriteString(l(rec, "transcript.heading"))
 	for _, r := range rec.Rounds {
-		fmt.Fprintf(b, l(rec, "\n### Round %d — %s\n"), r.Number, r.Kind)
+		fmt.Fprintf(b, l(rec, "transcript.round"), r.Number, r.Kind)
 		for _, t := range r.Turns {
-			fmt.Fprintf(b, l(rec, "\n#### Seat %s — %s\n\n"), t.Seat, t.Model)
+			fmt.Fprintf(b, l(rec, "transcript.seat"), t.Seat, t.Model)
 			if !t.OK() {
-				fmt.Fprintf(b, l(rec, "*Failed: %s*\n"), oneLine(t.Error))
+				fmt.Fprintf(b, "*Failed: %s*\n", oneLine(t.Error))
 				continue
 			}
 			b.WriteString(strings.TrimSpace(t.Text))
@@ -410,7 +419,7 @@ func writeTranscript(b *strings.Builder, rec *debate.Record) {
 		}
 	}
 	if vt := rec.VerdictTurn; vt != nil {
-		fmt.Fprintf(b, l(rec, "\n### Verdict — seat %s (%s) as chair\n\n%s\n"), vt.Seat, vt.Model, strings.TrimSpace(vt.Text))
+		fmt.Fprintf(b, l(rec, "transcript.verdict"), vt.Seat, vt.Model, strings.TrimSpace(vt.Text))
 	}
 }
 

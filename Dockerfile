@@ -16,6 +16,10 @@ COPY --from=build /parley /usr/local/bin/parley
 USER nonroot:nonroot
 ENV HOME=/home/nonroot
 EXPOSE 8080
+# Readiness for `docker run` and Swarm; distroless has no wget or curl, so the binary
+# probes itself. A server started with another --addr needs --url to match.
+HEALTHCHECK --interval=10s --timeout=4s --start-period=20s --retries=3 \
+    CMD ["/usr/local/bin/parley", "healthcheck", "--url", "http://127.0.0.1:8080/readyz"]
 ENTRYPOINT ["/usr/local/bin/parley"]
 # The web UI and HTTP API; `docker run IMAGE --version` prints the stamps.
 CMD ["serve", "--addr", "0.0.0.0:8080"]

@@ -138,6 +138,7 @@ what it cost. Every debate is stored and can be resumed, shown and exported.`,
 		newEvalCmd(io),
 		newServeCmd(io),
 		newVersionCmd(io),
+		newHealthcheckCmd(io),
 	)
 	registerCompletions(root, io)
 	wireRemote(root, io) // --server / PARLEY_SERVER: internal/cli/remote.go

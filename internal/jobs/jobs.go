@@ -123,6 +123,9 @@ type Config struct {
 	Renew time.Duration
 	// Reap is how often a replica looks for abandoned debates; default LeaseTTL/3.
 	Reap time.Duration
+	// OnReap, when set, is called after every look for abandoned debates, done or
+	// failed: tests wait on passes of the reaper instead of sleeping through them.
+	OnReap func()
 	// Logger gets the queue's warnings and what it takes over; nil discards.
 	Logger *slog.Logger
 	// Middleware wraps every job (otelriver's tracing, when traces are on).
@@ -423,6 +426,9 @@ func (r *Runner) reapLoop(ctx context.Context) {
 		}
 		if err := r.reap(ctx); err != nil && ctx.Err() == nil {
 			r.log.Warn("looking for abandoned debates", "error", err)
+		}
+		if r.cfg.OnReap != nil {
+			r.cfg.OnReap()
 		}
 	}
 }

@@ -38,6 +38,8 @@ type team struct {
 	most    atomic.Int32               // the most runs at once of one debate
 	ctxs    map[string]context.Context // the context of each debate's current run
 	result  func(id string) error      // when set, what a run returns at once
+	reaps   map[string]int             // passes of each runner's reaper
+	reaped  chan struct{}              // a reaper pass ended (buffered 1: a wake-up, not a count)
 }
 
 func newTeam(t *testing.T) *team {
@@ -47,13 +49,22 @@ func newTeam(t *testing.T) *team {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return &team{t: t, store: st, ctxs: map[string]context.Context{}}
+	return &team{t: t, store: st, ctxs: map[string]context.Context{}, reaps: map[string]int{}, reaped: make(chan struct{}, 1)}
 }
 
 func (tm *team) runner(name string) *jobs.Runner {
 	tm.t.Helper()
 	r, err := jobs.New(context.Background(), jobs.Config{
 		Pool: tm.store.Pool(), Store: tm.store, LeaseTTL: ttl, Renew: renew, Reap: reap,
+		OnReap: func() {
+			tm.mu.Lock()
+			tm.reaps[name]++
+			tm.mu.Unlock()
+			select {
+			case tm.reaped <- struct{}{}:
+			default:
+			}
+		},
 		Run: func(ctx context.Context, id string) error {
 			tm.mu.Lock()
 			tm.runs = append(tm.runs, name+":"+id)
@@ -122,6 +133,38 @@ func (tm *team) waitRuns(n int, d time.Duration) []string {
 	}
 }
 
+// waitReaps returns once every runner's reaper has looked for abandoned debates n
+// more times: what must not happen would have been queued (and run) by then. It
+// waits on the reapers' passes, not on a guess of how long they take.
+func (tm *team) waitReaps(n int) {
+	tm.t.Helper()
+	tm.mu.Lock()
+	target := map[string]int{}
+	for name, c := range tm.reaps {
+		target[name] = c + n
+	}
+	tm.mu.Unlock()
+	deadline := time.After(time.Duration(n+10) * 5 * reap)
+	for {
+		tm.mu.Lock()
+		done := true
+		for name, want := range target {
+			if tm.reaps[name] < want {
+				done = false
+			}
+		}
+		tm.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-tm.reaped:
+		case <-deadline:
+			tm.t.Fatalf("the reapers did not make %d passes", n)
+		}
+	}
+}
+
 // TestOneRunnerAtATime: two replicas, one long debate: one runs it, the other
 // leaves it alone for many lease periods (the lease is renewed), and takes it over
 // at once when the first stops gracefully.
@@ -131,7 +174,7 @@ func TestOneRunnerAtATime(t *testing.T) {
 	tm.create(runners["a"], "d1")
 	first := tm.waitRuns(1, 10*time.Second)[0]
 
-	time.Sleep(4 * ttl)
+	tm.waitReaps(int(4 * ttl / reap)) // four lease periods: the lease must be renewed to hold
 	if runs := tm.runList(); len(runs) != 1 {
 		t.Fatalf("a debate with a live lease was run again: %v", runs)
 	}
@@ -196,7 +239,7 @@ func TestAbandonedDebateTakenOver(t *testing.T) {
 
 	tm.runner("a")
 	runs := tm.waitRuns(1, 10*time.Second)
-	time.Sleep(3 * reap)
+	tm.waitReaps(3)
 	runs = tm.runList()
 	if len(runs) != 1 || runs[0] != "a:dead" {
 		t.Fatalf("runs = %v, want only a:dead", runs)
@@ -230,7 +273,7 @@ func TestLostLeaseStopsTheRun(t *testing.T) {
 	case <-time.After(5 * renew):
 		t.Fatal("the run went on without its lease")
 	}
-	time.Sleep(4 * reap)
+	tm.waitReaps(4)
 	if runs := tm.runList(); len(runs) != 1 {
 		t.Errorf("runs %v: the debate was run again while the thief holds it", runs)
 	}

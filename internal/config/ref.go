@@ -7,8 +7,11 @@ import (
 	"github.com/parleyhq/parley/provider"
 )
 
-// Providers are the provider kinds a model ref may name.
-var Providers = []string{"openai", "anthropic", "gemini", "openrouter", "ollama", "cli"}
+// Providers are the provider kinds a model ref may name: the one list of them.
+// Its order is the one a default panel prefers (internal/models detects, surveys
+// and lists models in it): the agent CLIs people already pay for, then the
+// vendors' own APIs, then aggregators and local models.
+var Providers = []string{"cli", "anthropic", "openai", "gemini", "openrouter", "ollama"}
 
 // Ref is a parsed model reference: PROVIDER:MODEL, or a name from the config.
 type Ref struct {

@@ -18,7 +18,7 @@ const WorkspaceEnv = "PARLEY_WORKSPACE"
 
 func init() {
 	builders["cli"] = buildCLI
-	detectors["cli"] = append(detectors["cli"], detectCLIs) // detectors is keyed by kind (see detectorOrder in models.go)
+	detectors["cli"] = append(detectors["cli"], detectCLIs) // detectors is keyed by kind (config.Providers)
 }
 
 // buildCLI makes cli:claude, cli:codex and cli:gemini, each with an optional

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 
+	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/provider/agentcli"
 )
 
@@ -53,8 +54,12 @@ func (r *Resolver) KnownModels(ctx context.Context) []Known {
 			return false, "export OPENROUTER_API_KEY=…"
 		},
 	}
-	for _, kind := range []string{"anthropic", "openai", "gemini", "openrouter"} {
-		ok, why := keyFor[kind]()
+	for _, kind := range config.Providers {
+		key, catalogued := keyFor[kind] // the vendor APIs: the catalogue lists their models
+		if !catalogued {
+			continue
+		}
+		ok, why := key()
 		for _, e := range CatalogEntries(kind) {
 			out = append(out, Known{Ref: kind + ":" + e.ID, Provider: kind, Name: e.Name,
 				InputPrice: e.Price.Input, OutputPrice: e.Price.Output, ContextWindow: e.ContextWindow,

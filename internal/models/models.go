@@ -123,9 +123,8 @@ func (res Resolved) Cost(u provider.Usage) float64 {
 type detector func(ctx context.Context, r *Resolver) []Candidate
 
 // detectorOrder fixes which kinds come first in a default panel (init order would
-// follow file names): the agent CLIs people already pay for, then the vendors' own
-// APIs, then aggregators and local models.
-var detectorOrder = []string{"cli", "anthropic", "openai", "gemini", "openrouter", "ollama"}
+// follow file names): config.Providers' order.
+var detectorOrder = config.Providers
 
 // Candidate is a ref auto-detection found, with the vendor it belongs to so that a
 // panel can put different vendors before a second seat of one.

@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
@@ -120,20 +119,9 @@ func newListCmd(io IO) *cobra.Command {
 			}
 			switch format {
 			case "json":
-				type row struct {
-					ID        string        `json:"id"`
-					Status    debate.Status `json:"status"`
-					Problem   string        `json:"problem"`
-					Mode      string        `json:"mode"`
-					CreatedAt time.Time     `json:"created_at"`
-				}
-				rows := make([]row, 0, len(list))
-				for _, s := range list {
-					rows = append(rows, row{s.ID, s.Status, s.Problem, s.Mode, s.CreatedAt})
-				}
 				enc := json.NewEncoder(io.Out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
+				return enc.Encode(store.Rows(list))
 			case "", "text", "md":
 				if len(list) == 0 {
 					fmt.Fprintln(io.Err, "No debates yet. Start one: parley \"your question\"")

@@ -24,6 +24,7 @@ import (
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/session"
 	"github.com/parleyhq/parley/internal/sse"
+	"github.com/parleyhq/parley/internal/store"
 )
 
 // Client is one server's API. The zero value is not usable; call New.
@@ -79,13 +80,7 @@ func (e *Error) Error() string { return e.Msg }
 type Request = session.Request
 
 // Summary is one row of the list, as `parley list --format json` prints it.
-type Summary struct {
-	ID        string        `json:"id"`
-	Status    debate.Status `json:"status"`
-	Problem   string        `json:"problem"`
-	Mode      string        `json:"mode"`
-	CreatedAt time.Time     `json:"created_at"`
-}
+type Summary = store.Row
 
 // Start starts a debate and returns its id.
 func (c *Client) Start(ctx context.Context, req Request) (string, error) {

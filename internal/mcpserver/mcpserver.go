@@ -19,7 +19,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -396,13 +395,7 @@ type ListInput struct {
 const DefaultListLimit = 20
 
 // Summary is one row of list_debates, as `parley list --format json` prints it.
-type Summary struct {
-	ID        string        `json:"id"`
-	Status    debate.Status `json:"status"`
-	Problem   string        `json:"problem"`
-	Mode      string        `json:"mode"`
-	CreatedAt time.Time     `json:"created_at"`
-}
+type Summary = store.Row
 
 // ListOutput is list_debates' structured content: MCP wants an object there.
 type ListOutput struct {
@@ -434,10 +427,7 @@ func (s *Server) list(ctx context.Context, _ *mcp.CallToolRequest, in ListInput)
 	if err != nil {
 		return nil, ListOutput{}, fmt.Errorf("reading the debates: %w", err)
 	}
-	out := ListOutput{Debates: make([]Summary, 0, len(rows))}
-	for _, r := range rows {
-		out.Debates = append(out.Debates, Summary{ID: r.ID, Status: r.Status, Problem: r.Problem, Mode: r.Mode, CreatedAt: r.CreatedAt})
-	}
+	out := ListOutput{Debates: store.Rows(rows)}
 	// The text is the array alone, exactly like `parley list --format json`.
 	text, err := marshalIndent(out.Debates)
 	if err != nil {

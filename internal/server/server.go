@@ -460,15 +460,6 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": id})
 }
 
-// listRow is one debate as `parley list --format json` prints it.
-type listRow struct {
-	ID        string        `json:"id"`
-	Status    debate.Status `json:"status"`
-	Problem   string        `json:"problem"`
-	Mode      string        `json:"mode"`
-	CreatedAt time.Time     `json:"created_at"`
-}
-
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	opts := store.ListOptions{Status: debate.Status(r.URL.Query().Get("status")), Query: strings.TrimSpace(r.URL.Query().Get("q"))}
 	if len(opts.Query) > maxQuery {
@@ -488,11 +479,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, "listing debates", err)
 		return
 	}
-	rows := make([]listRow, 0, len(list))
-	for _, d := range list {
-		rows = append(rows, listRow{d.ID, d.Status, d.Problem, d.Mode, d.CreatedAt})
-	}
-	writeJSON(w, http.StatusOK, rows)
+	writeJSON(w, http.StatusOK, store.Rows(list))
 }
 
 // record folds a debate's log into its Record; ok is false when an answer was

@@ -45,6 +45,26 @@ type Summary struct {
 	Owner     Owner         `json:"-"`
 }
 
+// Row is one debate as `parley list --format json` prints it: the CONTRACT's list
+// row, which the HTTP API's list, the MCP tool list_debates and the remote client
+// read and write too.
+type Row struct {
+	ID        string        `json:"id"`
+	Status    debate.Status `json:"status"`
+	Problem   string        `json:"problem"`
+	Mode      string        `json:"mode"`
+	CreatedAt time.Time     `json:"created_at"`
+}
+
+// Rows are the list's rows; never nil, so that an empty list is [] in JSON.
+func Rows(list []Summary) []Row {
+	rows := make([]Row, 0, len(list))
+	for _, s := range list {
+		rows = append(rows, Row{ID: s.ID, Status: s.Status, Problem: s.Problem, Mode: s.Mode, CreatedAt: s.CreatedAt})
+	}
+	return rows
+}
+
 // ListOptions narrows List.
 type ListOptions struct {
 	Limit  int // 0: no limit

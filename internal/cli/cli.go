@@ -125,10 +125,10 @@ what it cost. Every debate is stored and can be resumed, shown and exported.`,
 	ro.bind(root)
 	root.AddCommand(
 		newRunCmd(io),
-		newResumeCmd(io),
+		newResumeCmd(io, nil),
 		newReplayCmd(io),
-		newListCmd(io),
-		newShowCmd(io),
+		newListCmd(io, nil),
+		newShowCmd(io, nil),
 		newModesCmd(io),
 		newModelsCmd(io),
 		newDoctorCmd(io),

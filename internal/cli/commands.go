@@ -20,10 +20,18 @@ import (
 	"github.com/parleyhq/parley/internal/termmd"
 )
 
-func newResumeCmd(io IO) *cobra.Command {
-	var db, format, output string
-	var transcript bool
-	var quiet optBool
+// resumeOptions are `parley resume`'s flags and argument; tests reach them
+// through newResumeCmd's runF without running a debate (as gh's commands do).
+type resumeOptions struct {
+	io                 IO
+	id                 string
+	db, format, output string
+	transcript         bool
+	quiet              optBool
+}
+
+func newResumeCmd(io IO, runF func(*resumeOptions) error) *cobra.Command {
+	o := &resumeOptions{io: io}
 	cmd := &cobra.Command{
 		Use:   "resume ID",
 		Short: "Finish an interrupted debate without redoing finished turns",
@@ -34,34 +42,42 @@ resumed too.`,
 		Example: "  parley resume k3m9x2ab",
 		Args:    exactArgs(1, "parley resume ID (parley list shows the ids)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			cfg, err := loadConfig(io.Env)
-			if err != nil {
-				return err
+			o.id = args[0]
+			if runF != nil {
+				return runF(o)
 			}
-			f, err := outputFormat(format, cfg.Format, output)
-			if err != nil {
-				return err
-			}
-			st, err := openStore(ctx, cfg.DBPath(db, io.Env))
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			svc := &session.Service{Config: cfg, Env: io.Env}
-			p, err := svc.Takeover(ctx, st, args[0])
-			if err != nil {
-				return err
-			}
-			return execute(ctx, io, st, p, reportOptions{format: f, output: output, quiet: quiet.or(cfg.Quiet), transcript: transcript})
+			return o.run(cmd.Context())
 		},
 	}
-	cmd.Flags().StringVar(&db, "db", "", "the SQLite database (default $PARLEY_DB, else the user's data directory)")
-	cmd.Flags().StringVar(&format, "format", "", "md, json or html")
-	cmd.Flags().StringVarP(&output, "output", "o", "", "also write the final report to this file")
-	quietFlag(cmd.Flags(), &quiet)
-	cmd.Flags().BoolVar(&transcript, "transcript", false, "include every full answer in the Markdown report")
+	cmd.Flags().StringVar(&o.db, "db", "", "the SQLite database (default $PARLEY_DB, else the user's data directory)")
+	cmd.Flags().StringVar(&o.format, "format", "", "md, json or html")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "", "also write the final report to this file")
+	quietFlag(cmd.Flags(), &o.quiet)
+	cmd.Flags().BoolVar(&o.transcript, "transcript", false, "include every full answer in the Markdown report")
 	return cmd
+}
+
+func (o *resumeOptions) run(ctx context.Context) error {
+	io := o.io
+	cfg, err := loadConfig(io.Env)
+	if err != nil {
+		return err
+	}
+	f, err := outputFormat(o.format, cfg.Format, o.output)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg.DBPath(o.db, io.Env))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := &session.Service{Config: cfg, Env: io.Env}
+	p, err := svc.Takeover(ctx, st, o.id)
+	if err != nil {
+		return err
+	}
+	return execute(ctx, io, st, p, reportOptions{format: f, output: o.output, quiet: o.quiet.or(cfg.Quiet), transcript: o.transcript})
 }
 
 func exactArgs(n int, hint string) cobra.PositionalArgs {
@@ -80,73 +96,90 @@ func notFound(err error, id string) error {
 	return err
 }
 
-func newListCmd(io IO) *cobra.Command {
-	var db, format string
-	var limit int
+// listOptions are `parley list`'s flags; limitSet says --limit was given.
+type listOptions struct {
+	io         IO
+	db, format string
+	limit      int
+	limitSet   bool
+}
+
+func newListCmd(io IO, runF func(*listOptions) error) *cobra.Command {
+	o := &listOptions{io: io}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Short:   "Past debates, newest first",
 		Example: "  parley list\n  parley list --format json --limit 5",
 		Args:    exactArgs(0, "parley list"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			cfg, err := loadConfig(io.Env)
-			if err != nil {
-				return err
+			o.limitSet = cmd.Flags().Changed("limit")
+			if runF != nil {
+				return runF(o)
 			}
-			st, err := openStore(ctx, cfg.DBPath(db, io.Env))
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			// A terminal shows the newest 50 unless asked for more; scripts asking for
-			// JSON get everything, as the CONTRACT says.
-			show := limit
-			if format != "json" && !cmd.Flags().Changed("limit") {
-				show = defaultListLimit
-			}
-			fetch := show
-			if fetch > 0 {
-				fetch++ // one more, to know whether there are more
-			}
-			list, err := st.List(ctx, store.ListOptions{Limit: fetch})
-			if err != nil {
-				return err
-			}
-			more := show > 0 && len(list) > show
-			if more {
-				list = list[:show]
-			}
-			switch format {
-			case "json":
-				enc := json.NewEncoder(io.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(store.Rows(list))
-			case "", "text", "md":
-				if len(list) == 0 {
-					fmt.Fprintln(io.Err, "No debates yet. Start one: parley \"your question\"")
-					return nil
-				}
-				tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tSTATUS\tMODE\tCREATED\tPROBLEM")
-				for _, s := range list {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.ID, s.Status, s.Mode, s.CreatedAt.Local().Format("2006-01-02 15:04"), shorten(s.Problem, 60))
-				}
-				if err := tw.Flush(); err != nil {
-					return err
-				}
-				if more {
-					fmt.Fprintf(io.Err, "The newest %d are shown; --limit N for more, --limit 0 for all.\n", show)
-				}
-				return nil
-			}
-			return usageErr("--format json", "unknown format %q for list", format)
+			return o.run(cmd.Context())
 		},
 	}
-	cmd.Flags().StringVar(&db, "db", "", "the SQLite database")
-	cmd.Flags().StringVar(&format, "format", "", "text (default) or json")
-	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many (0: all; the text listing shows 50 unless set)")
+	cmd.Flags().StringVar(&o.db, "db", "", "the SQLite database")
+	cmd.Flags().StringVar(&o.format, "format", "", "text (default) or json")
+	cmd.Flags().IntVar(&o.limit, "limit", 0, "at most this many (0: all; the text listing shows 50 unless set)")
 	return cmd
+}
+
+func (o *listOptions) run(ctx context.Context) error {
+	io := o.io
+	switch o.format {
+	case "", "text", "md", "json":
+	default:
+		return usageErr("--format json", "unknown format %q for list", o.format)
+	}
+	cfg, err := loadConfig(io.Env)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg.DBPath(o.db, io.Env))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	// A terminal shows the newest 50 unless asked for more; scripts asking for
+	// JSON get everything, as the CONTRACT says.
+	show := o.limit
+	if o.format != "json" && !o.limitSet {
+		show = defaultListLimit
+	}
+	fetch := show
+	if fetch > 0 {
+		fetch++ // one more, to know whether there are more
+	}
+	list, err := st.List(ctx, store.ListOptions{Limit: fetch})
+	if err != nil {
+		return err
+	}
+	more := show > 0 && len(list) > show
+	if more {
+		list = list[:show]
+	}
+	if o.format == "json" {
+		enc := json.NewEncoder(io.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(store.Rows(list))
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(io.Err, "No debates yet. Start one: parley \"your question\"")
+		return nil
+	}
+	tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tMODE\tCREATED\tPROBLEM")
+	for _, s := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.ID, s.Status, s.Mode, s.CreatedAt.Local().Format("2006-01-02 15:04"), shorten(s.Problem, 60))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if more {
+		fmt.Fprintf(io.Err, "The newest %d are shown; --limit N for more, --limit 0 for all.\n", show)
+	}
+	return nil
 }
 
 // defaultListLimit is how many debates the text listing shows by default.
@@ -160,35 +193,50 @@ func shorten(s string, n int) string {
 	return s
 }
 
-func newShowCmd(io IO) *cobra.Command {
-	var db, format string
-	var transcript bool
+// showOptions are `parley show`'s flags and argument.
+type showOptions struct {
+	io         IO
+	id         string
+	db, format string
+	transcript bool
+}
+
+func newShowCmd(io IO, runF func(*showOptions) error) *cobra.Command {
+	o := &showOptions{io: io}
 	cmd := &cobra.Command{
 		Use:     "show ID",
 		Short:   "Show one debate's report (Markdown, JSON or HTML)",
 		Example: "  parley show k3m9x2ab\n  parley show k3m9x2ab --format json | jq .verdict",
 		Args:    exactArgs(1, "parley show ID (parley list shows the ids)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rec, err := loadRecord(cmd.Context(), io, db, args[0])
-			if err != nil {
-				return err
+			o.id = args[0]
+			if runF != nil {
+				return runF(o)
 			}
-			f, err := outputFormat(format, "", "")
-			if err != nil {
-				return err
-			}
-			var buf bytes.Buffer
-			if err := renderWith(&buf, rec, f, reportOpts(io.Env, rec, transcript)); err != nil {
-				return err
-			}
-			_, err = io.Out.Write(forTerminal(io, buf.Bytes(), f))
-			return err
+			return o.run(cmd.Context())
 		},
 	}
-	cmd.Flags().StringVar(&db, "db", "", "the SQLite database")
-	cmd.Flags().StringVar(&format, "format", "", "md (default), json or html")
-	cmd.Flags().BoolVar(&transcript, "transcript", false, "include every full answer")
+	cmd.Flags().StringVar(&o.db, "db", "", "the SQLite database")
+	cmd.Flags().StringVar(&o.format, "format", "", "md (default), json or html")
+	cmd.Flags().BoolVar(&o.transcript, "transcript", false, "include every full answer")
 	return cmd
+}
+
+func (o *showOptions) run(ctx context.Context) error {
+	f, err := outputFormat(o.format, "", "")
+	if err != nil {
+		return err
+	}
+	rec, err := loadRecord(ctx, o.io, o.db, o.id)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := renderWith(&buf, rec, f, reportOpts(o.io.Env, rec, o.transcript)); err != nil {
+		return err
+	}
+	_, err = o.io.Out.Write(forTerminal(o.io, buf.Bytes(), f))
+	return err
 }
 
 func loadRecord(ctx context.Context, io IO, db, id string) (*debate.Record, error) {

@@ -213,7 +213,12 @@ func TestServeMCPLongDebateNeverBlocksACall(t *testing.T) {
 			break
 		}
 		if r := call("debate_result", map[string]any{"id": id}).StructuredContent.(map[string]any); r["status"] != "pending" {
-			t.Fatalf("debate_result while running: %v", r)
+			// The debate may have finished between the two calls: then the status
+			// says so too, and a result is right.
+			if now := call("debate_status", map[string]any{"id": id}).StructuredContent.(map[string]any); now["status"] == "running" {
+				t.Fatalf("debate_result while running: %v", r)
+			}
+			continue
 		}
 		if time.Since(began) > 2*time.Minute {
 			t.Fatal("the debate did not finish")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -462,4 +463,30 @@ func (h *harness) waitStored(t *testing.T, round, n int) {
 		}
 		return ok >= n
 	})
+}
+
+// startProcess starts the built parley binary with the harness's environment, as
+// a user's shell would: for the tests that kill it.
+func (h *harness) startProcess(args ...string) *exec.Cmd {
+	h.t.Helper()
+	cmd := exec.Command("parley", args...)
+	for k, v := range h.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	if err := cmd.Start(); err != nil {
+		h.t.Fatal(err)
+	}
+	return cmd
+}
+
+// awaitOrKill waits for ready to close; if it does not within 20 s, it kills cmd
+// and fails with what.
+func awaitOrKill(t *testing.T, ready <-chan struct{}, cmd *exec.Cmd, what string) {
+	t.Helper()
+	select {
+	case <-ready:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal(what)
+	}
 }

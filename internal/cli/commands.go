@@ -132,11 +132,7 @@ func (o *listOptions) run(ctx context.Context) error {
 	default:
 		return usageErr("--format json", "unknown format %q for list", o.format)
 	}
-	cfg, err := loadConfig(io.Env)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg.DBPath(o.db, io.Env))
+	_, st, err := openLocal(ctx, io.Env, o.db)
 	if err != nil {
 		return err
 	}
@@ -240,11 +236,7 @@ func (o *showOptions) run(ctx context.Context) error {
 }
 
 func loadRecord(ctx context.Context, io IO, db, id string) (*debate.Record, error) {
-	cfg, err := loadConfig(io.Env)
-	if err != nil {
-		return nil, err
-	}
-	st, err := openStore(ctx, cfg.DBPath(db, io.Env))
+	_, st, err := openLocal(ctx, io.Env, db)
 	if err != nil {
 		return nil, err
 	}
@@ -260,10 +252,6 @@ func loadRecord(ctx context.Context, io IO, db, id string) (*debate.Record, erro
 		}
 	}
 	return rec, nil
-}
-
-func render(w interface{ Write([]byte) (int, error) }, rec *debate.Record, format string, transcript bool) error {
-	return renderFormat(w, rec, format, transcript)
 }
 
 // writeReports prints the final report to stdout and, with -o, to a file.

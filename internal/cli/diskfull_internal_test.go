@@ -45,7 +45,7 @@ func TestDiskFullStopsCleanlyAndResumes(t *testing.T) {
 
 	ctx := context.Background()
 	cfg := &config.Config{}
-	panel, resolved, err := (&session.Service{Config: cfg, Env: io.Env}).BuildPanel(ctx, "openai:a,openai:b")
+	panel, resolved, err := (&session.Service{Config: cfg, Env: io.Env}).BuildPanel(ctx, []string{"openai:a", "openai:b"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"encoding/json"
-	"os/exec"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -90,20 +89,8 @@ func TestResumeAfterSIGKILLKeepsTheSeatOut(t *testing.T) {
 		return r
 	}})
 
-	cmd := exec.Command("parley", "Where do we start?", "-q", "--timeout", "300ms",
-		"-m", "openai:fast-a,openai:fast-b,openai:dead")
-	for k, v := range h.env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-waiting:
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("round 2 never got going")
-	}
+	cmd := h.startProcess("Where do we start?", "-q", "--timeout", "300ms", "-m", "openai:fast-a,openai:fast-b,openai:dead")
+	awaitOrKill(t, waiting, cmd, "round 2 never got going")
 	h.waitStored(t, 2, 1) // fast-a's round-2 answer
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

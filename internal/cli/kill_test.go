@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"encoding/json"
-	"os/exec"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -30,21 +29,8 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 		return r
 	}})
 
-	cmd := exec.Command("parley", "Where do we start?", "-m", "openai:fast-a,openai:fast-b,openai:slow", "-q")
-	for k, v := range h.env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Kill once the slow seat is waiting in round 2 and both fast seats' round-2
-	// answers are stored.
-	select {
-	case <-waiting:
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("round 2 never got going")
-	}
+	cmd := h.startProcess("Where do we start?", "-m", "openai:fast-a,openai:fast-b,openai:slow", "-q")
+	awaitOrKill(t, waiting, cmd, "round 2 never got going")
 	h.waitStored(t, 2, 2)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

@@ -64,11 +64,7 @@ type mcpOptions struct {
 // serveMCP serves one MCP session over t with the configuration, database and
 // providers of the environment in io, until the client leaves or ctx ends.
 func serveMCP(ctx context.Context, io IO, o mcpOptions, t mcp.Transport) error {
-	cfg, err := loadConfig(io.Env)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg.DBPath(o.db, io.Env))
+	cfg, st, err := openLocal(ctx, io.Env, o.db)
 	if err != nil {
 		return err
 	}

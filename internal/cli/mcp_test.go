@@ -390,7 +390,7 @@ func TestMCPExcludeKeepsTheCallerOffADetectedPanel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	panel, _, err := (&session.Service{Config: cfg, Env: e.io().Env}).BuildPanel(context.Background(), "")
+	panel, _, err := (&session.Service{Config: cfg, Env: e.io().Env}).BuildPanel(context.Background(), nil)
 	if err != nil || len(panel) == 0 || panel[0].Seat.Model != "cli:claude" {
 		t.Fatalf("the control panel does not start with cli:claude: %v %+v", err, panel)
 	}

@@ -266,7 +266,7 @@ func (r *remote) show(cmd *cobra.Command, args []string) error {
 		return r.notFound(err, args[0])
 	}
 	var buf bytes.Buffer
-	if err := render(&buf, rec, f, flagBool(cmd, "transcript")); err != nil {
+	if err := renderFormat(&buf, rec, f, flagBool(cmd, "transcript")); err != nil {
 		return err
 	}
 	_, err = r.io.Out.Write(forTerminal(r.io, buf.Bytes(), f))

@@ -101,7 +101,7 @@ func replay(ctx context.Context, io IO, id string, o replayOptions) error {
 		recorded[i] = debate.Seat{} // a swapped seat runs with its own ref's settings
 	}
 	svc := &session.Service{Config: cfg, Env: io.Env}
-	panel, resolved, err := svc.BuildPanel(ctx, strings.Join(refs, ","), session.RecordedSettings(recorded))
+	panel, resolved, err := svc.BuildPanel(ctx, refs, session.RecordedSettings(recorded))
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func replay(ctx context.Context, io IO, id string, o replayOptions) error {
 			return err
 		}
 	}
-	runErr := execute(ctx, io, st, &session.Prepared{Debate: d, Secrets: session.SecretsOf(resolved), Resolved: resolved}, reportOptions{format: f, output: o.output, quiet: o.quiet.or(cfg.Quiet), transcript: o.transcript})
+	runErr := execute(ctx, io, st, &session.Prepared{Debate: d, Secrets: session.SecretsOf(resolved)}, reportOptions{format: f, output: o.output, quiet: o.quiet.or(cfg.Quiet), transcript: o.transcript})
 	after, err := st.Events(ctx, d.ID)
 	if err != nil {
 		return errors.Join(runErr, err)

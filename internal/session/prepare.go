@@ -35,8 +35,6 @@ type Prepared struct {
 	// Secrets are the credentials its seats use: the recorder scrubs them from
 	// every event, so they never reach the store, a report or a log.
 	Secrets []string
-	// Resolved are the seats' resolved models, in seat order.
-	Resolved []models.Resolved
 	// Owner is the claim Takeover made for this process; zero for a new debate,
 	// which its debate_started event claims.
 	Owner store.Owner
@@ -46,7 +44,7 @@ type Prepared struct {
 func (s *Service) Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	cfg := s.Config
 	if strings.TrimSpace(req.Problem) == "" {
-		return nil, Input(`parley "Should we start with Redis caching, indexes or query optimization?"`, "the problem is empty")
+		return nil, input(`parley "Should we start with Redis caching, indexes or query optimization?"`, "the problem is empty")
 	}
 	mode, err := ResolveMode(firstNonEmpty(req.Mode, cfg.Mode, "standard"), s.Env)
 	if err != nil {
@@ -57,16 +55,16 @@ func (s *Service) Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		rounds = cfg.Rounds
 	}
 	if rounds < 0 {
-		return nil, Input("--rounds 3", "--rounds must be at least 1")
+		return nil, input("--rounds 3", "--rounds must be at least 1")
 	}
 	requested := req.Models
 	if req.Panel != "" {
 		if len(req.Models) > 0 {
-			return nil, Input("use one of -m and --panel", "both -m and --panel name the panel")
+			return nil, input("use one of -m and --panel", "both -m and --panel name the panel")
 		}
 		named, ok := cfg.Panels[req.Panel]
 		if !ok {
-			return nil, Input("define it under panels: in the config, or see `parley config show`", "no panel %q in the config%s", req.Panel, KnownPanels(cfg))
+			return nil, input("define it under panels: in the config, or see `parley config show`", "no panel %q in the config%s", req.Panel, knownPanels(cfg))
 		}
 		requested = named
 	}
@@ -79,7 +77,7 @@ func (s *Service) Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		return nil, err
 	}
 	if len(req.Stances) > len(panel) {
-		return nil, Input("give one stance per seat, in seat order", `"stances" has %d entries for a panel of %d seats`, len(req.Stances), len(panel))
+		return nil, input("give one stance per seat, in seat order", `"stances" has %d entries for a panel of %d seats`, len(req.Stances), len(panel))
 	}
 	for i, st := range req.Stances {
 		panel[i].Seat.Stance = st
@@ -93,7 +91,7 @@ func (s *Service) Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		v    time.Duration
 	}{{"--timeout", timeout}, {"--seat-deadline", req.SeatDeadline}, {"--deadline", req.Deadline}} {
 		if d.v < 0 {
-			return nil, Input("give a positive duration such as 90s or 10m", "%s %s is negative", d.flag, d.v)
+			return nil, input("give a positive duration such as 90s or 10m", "%s %s is negative", d.flag, d.v)
 		}
 	}
 	maxCost := req.MaxCostUSD
@@ -118,7 +116,7 @@ func (s *Service) Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	}
 	switch {
 	case spec.Chair != "" && !ChairKnown(spec.Chair, panel):
-		return nil, Input("name a seat letter (A, B, …) or one of the panel's model refs", "--chair %q is not on the panel", spec.Chair)
+		return nil, input("name a seat letter (A, B, …) or one of the panel's model refs", "--chair %q is not on the panel", spec.Chair)
 	case spec.Chair == "" && cfg.Chair != "" && ChairKnown(cfg.Chair, panel):
 		// The configured chair applies when it sits on this panel; a caller that
 		// chose other models cannot be told to fix the config, so the mode's
@@ -126,7 +124,7 @@ func (s *Service) Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		spec.Chair = cfg.Chair
 	}
 	d := debate.Debate{ID: debate.NewID(), Spec: spec, Mode: mode, Panel: panel, Price: Pricer(resolved)}
-	return &Prepared{Debate: d, Secrets: SecretsOf(resolved), Resolved: resolved}, nil
+	return &Prepared{Debate: d, Secrets: SecretsOf(resolved)}, nil
 }
 
 // Rebuild prepares a stored debate to go on from its log: the same models with
@@ -140,23 +138,20 @@ func (s *Service) Rebuild(ctx context.Context, events []debate.Event) (*Prepared
 	for _, seat := range started.Panel {
 		refs = append(refs, seat.Model)
 	}
-	panel, resolved, err := s.BuildPanel(ctx, strings.Join(refs, ","), RecordedSettings(started.Panel))
+	panel, resolved, err := s.BuildPanel(ctx, refs, RecordedSettings(started.Panel))
 	if err != nil {
 		return nil, err
 	}
 	d := debate.Debate{Panel: panel, Log: events, Price: Pricer(resolved)}
-	return &Prepared{Debate: d, Secrets: SecretsOf(resolved), Resolved: resolved}, nil
+	return &Prepared{Debate: d, Secrets: SecretsOf(resolved)}, nil
 }
 
-// panelRefs is the refs BuildPanel gets: the caller's; else "" so that BuildPanel
+// panelRefs is the refs BuildPanel gets: the caller's; else none so that BuildPanel
 // takes the config's panel or detects one, except when refs are excluded and no
 // panel is configured: then the detection is done here, without them.
-func (s *Service) panelRefs(ctx context.Context, requested []string) (string, error) {
-	if len(requested) > 0 {
-		return strings.Join(requested, ","), nil
-	}
-	if len(s.Config.Panel) > 0 || len(s.Exclude) == 0 {
-		return "", nil
+func (s *Service) panelRefs(ctx context.Context, requested []string) ([]string, error) {
+	if len(requested) > 0 || len(s.Config.Panel) > 0 || len(s.Exclude) == 0 {
+		return requested, nil
 	}
 	r := &models.Resolver{Config: s.Config, Env: s.Env}
 	var refs []string
@@ -172,11 +167,11 @@ func (s *Service) panelRefs(ctx context.Context, requested []string) (string, er
 	}
 	switch len(refs) {
 	case 0:
-		return "", &InputError{Err: fmt.Errorf("%s\n(%s leaves out %s)", models.HowToConfigure, s.ExcludedBy, strings.Join(s.Exclude, ", "))}
+		return nil, &InputError{Err: fmt.Errorf("%s\n(%s leaves out %s)", models.HowToConfigure, s.ExcludedBy, strings.Join(s.Exclude, ", "))}
 	case 1:
 		refs = append(refs, refs[0]) // as BuildPanel does: two seats of the one model, labelled and warned about
 	}
-	return strings.Join(refs, ","), nil
+	return refs, nil
 }
 
 func (s *Service) excluded(ref string) bool {
@@ -188,15 +183,20 @@ func (s *Service) excluded(ref string) bool {
 	return false
 }
 
-// BuildPanel resolves the refs (comma-separated) into seats A, B, C … . No refs
+// BuildPanel resolves the refs into seats A, B, C … . No refs
 // take the config's panel, else detect up to three reachable models. The same
 // model in two seats is allowed and labelled honestly (#1, #2).
 //
 // seatLayers, when given, add settings to each seat between the config's and the
 // ref's own: the mode's (ModeSettings), or a stored debate's (RecordedSettings).
-func (s *Service) BuildPanel(ctx context.Context, list string, seatLayers ...func(seat int) ([]config.Layer, error)) ([]debate.Participant, []models.Resolved, error) {
+func (s *Service) BuildPanel(ctx context.Context, given []string, seatLayers ...func(seat int) ([]config.Layer, error)) ([]debate.Participant, []models.Resolved, error) {
 	cfg := s.Config
-	refs := config.SplitList(list)
+	var refs []string
+	for _, ref := range given {
+		if ref = strings.TrimSpace(ref); ref != "" {
+			refs = append(refs, ref)
+		}
+	}
 	if len(refs) == 0 {
 		refs = cfg.Panel
 	}
@@ -213,10 +213,10 @@ func (s *Service) BuildPanel(ctx context.Context, list string, seatLayers ...fun
 		return nil, nil, &InputError{Err: errors.New(models.HowToConfigure)}
 	}
 	if len(refs) < debate.Quorum {
-		return nil, nil, Input("-m openai:gpt-5.5,anthropic:claude-sonnet-4-6", "a debate needs at least 2 models, got %d (%s)", len(refs), strings.Join(refs, ", "))
+		return nil, nil, input("-m openai:gpt-5.5,anthropic:claude-sonnet-4-6", "a debate needs at least 2 models, got %d (%s)", len(refs), strings.Join(refs, ", "))
 	}
 	if len(refs) > 26 {
-		return nil, nil, Input("use fewer models", "at most 26 seats, got %d", len(refs))
+		return nil, nil, input("use fewer models", "at most 26 seats, got %d", len(refs))
 	}
 	count := map[string]int{}
 	for _, ref := range refs {
@@ -230,7 +230,7 @@ func (s *Service) BuildPanel(ctx context.Context, list string, seatLayers ...fun
 		for _, f := range seatLayers {
 			l, err := f(i)
 			if err != nil {
-				return nil, nil, Input("parley models", "seat %c (%s): %v", 'A'+i, raw, err)
+				return nil, nil, input("parley models", "seat %c (%s): %v", 'A'+i, raw, err)
 			}
 			layers = append(layers, l...)
 		}
@@ -257,11 +257,11 @@ func (s *Service) BuildPanel(ctx context.Context, list string, seatLayers ...fun
 func ResolveRef(cfg *config.Config, r *models.Resolver, s string, layers ...config.Layer) (config.Ref, models.Resolved, error) {
 	ref, err := cfg.ParseRef(s)
 	if err != nil {
-		return config.Ref{}, models.Resolved{}, Input("parley models", "%v", err)
+		return config.Ref{}, models.Resolved{}, input("parley models", "%v", err)
 	}
 	res, err := r.ResolveSeat(ref, layers...)
 	if err != nil {
-		return config.Ref{}, models.Resolved{}, Input("parley models", "%v", err)
+		return config.Ref{}, models.Resolved{}, input("parley models", "%v", err)
 	}
 	return ref, res, nil
 }
@@ -278,18 +278,18 @@ func ResolveMode(name string, env config.Env) (debate.Mode, error) {
 		for _, m := range debate.BuiltinModes() {
 			names = append(names, m.Name)
 		}
-		return debate.Mode{}, Input("parley modes", "unknown mode %q (built-in: %s; user modes live in %s)", name, strings.Join(names, ", "), filepath.Dir(path))
+		return debate.Mode{}, input("parley modes", "unknown mode %q (built-in: %s; user modes live in %s)", name, strings.Join(names, ", "), filepath.Dir(path))
 	}
 	defer f.Close()
 	m, err := debate.ParseMode(f, path)
 	if err != nil {
-		return debate.Mode{}, Input("fix the mode file", "%v", err)
+		return debate.Mode{}, input("fix the mode file", "%v", err)
 	}
 	return m, nil
 }
 
-// KnownPanels is the config's panel names, for an error message.
-func KnownPanels(cfg *config.Config) string {
+// knownPanels is the config's panel names, for an error message.
+func knownPanels(cfg *config.Config) string {
 	var names []string
 	for n := range cfg.Panels {
 		names = append(names, n)

@@ -118,16 +118,16 @@ func (s *Service) Takeover(ctx context.Context, st store.Store, id string) (*Pre
 	sum, err := st.Get(ctx, id)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, Input("parley list", "no debate with id %q in this database", id)
+			return nil, input("parley list", "no debate with id %q in this database", id)
 		}
 		return nil, err
 	}
 	switch sum.Status {
 	case debate.StatusCompleted, debate.StatusDegraded, debate.StatusFailed:
-		return nil, Input("parley show "+id, "debate %s is already %s; nothing to resume", id, sum.Status)
+		return nil, input("parley show "+id, "debate %s is already %s; nothing to resume", id, sum.Status)
 	}
 	if sum.Status == debate.StatusRunning && Alive(sum.Owner) {
-		return nil, Input("wait for it, or stop that process first", "debate %s is still running in process %d on %s", id, sum.Owner.PID, sum.Owner.Host)
+		return nil, input("wait for it, or stop that process first", "debate %s is still running in process %d on %s", id, sum.Owner.PID, sum.Owner.Host)
 	}
 	events, err := st.Events(ctx, id)
 	if err != nil {
@@ -139,7 +139,7 @@ func (s *Service) Takeover(ctx context.Context, st store.Store, id string) (*Pre
 	}
 	me := Me()
 	if err := st.Claim(ctx, id, sum.Owner, me); err != nil {
-		return nil, Input("try again", "debate %s was taken up by another process: %v", id, err)
+		return nil, input("try again", "debate %s was taken up by another process: %v", id, err)
 	}
 	p.Owner = me
 	return p, nil

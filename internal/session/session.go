@@ -61,8 +61,8 @@ type InputError struct {
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
-// Input makes an InputError.
-func Input(hint, format string, args ...any) error {
+// input makes an InputError.
+func input(hint, format string, args ...any) error {
 	return &InputError{Err: fmt.Errorf(format, args...), Hint: hint}
 }
 

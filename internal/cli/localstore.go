@@ -4,9 +4,24 @@ import (
 	"context"
 	"strings"
 
+	"github.com/parleyhq/parley/internal/config"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/sqlite"
 )
+
+// openLocal reads the config and opens the SQLite store that --db, the config or
+// PARLEY_DB names, for the commands that need nothing else first.
+func openLocal(ctx context.Context, env config.Env, db string) (*config.Config, store.Store, error) {
+	cfg, err := loadConfig(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openStore(ctx, cfg.DBPath(db, env))
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, st, nil
+}
 
 func openStore(ctx context.Context, path string) (store.Store, error) {
 	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {

@@ -71,7 +71,7 @@ func probe(ctx context.Context, url string, timeout time.Duration) (string, erro
 		line += ": " + reason
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", fmt.Errorf("%s", line)
+		return "", errors.New(line)
 	}
 	return line, nil
 }

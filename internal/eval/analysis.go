@@ -37,6 +37,10 @@ type Bin struct {
 
 // calibrate computes the Brier score and reliability bins of (confidence, correct)
 // pairs; nil when none stated a confidence.
+// binOf is the reliability bin of a stated confidence (0–100): integer tenths, so
+// 70 is in [0.7, 0.8) whatever 0.7·10 rounds to, and 100 is in the last bin.
+func binOf(conf int) int { return min(max(conf, 0)/10, 9) }
+
 func calibrate(conf []int, correct []bool) *Calibration {
 	if len(conf) == 0 {
 		return nil
@@ -51,7 +55,7 @@ func calibrate(conf []int, correct []bool) *Calibration {
 			o = 1
 		}
 		c.Brier += (p - o) * (p - o)
-		b := min(max(v, 0)/10, 9) // integer tenths: 70 is in [0.7, 0.8), whatever 0.7·10 rounds to
+		b := binOf(v)
 		n[b]++
 		sum[b] += p
 		if correct[i] {

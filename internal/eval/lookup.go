@@ -101,7 +101,7 @@ func LookupCalibration(dataDir string, panel []string, strategy string, stated i
 		if cal == nil {
 			continue // no verdict of this eval stated a confidence yet
 		}
-		lo := float64(min(max(stated, 0)/10, 9)) / 10 // calibrate's binning
+		lo := float64(binOf(stated)) / 10
 		for _, b := range cal.Bins {
 			if b.Lo == lo {
 				return &report.Calibration{

@@ -12,6 +12,14 @@ import (
 // GetCall returns the cached value stored under key, or store.ErrNotFound. The
 // value is opaque here: internal/callcache owns its encoding.
 func (s *Store) GetCall(ctx context.Context, key string) ([]byte, error) {
+	s.qmu.Lock()
+	for _, c := range s.calls { // a row put but not yet committed
+		if c.key == key {
+			s.qmu.Unlock()
+			return c.value, nil
+		}
+	}
+	s.qmu.Unlock()
 	var v []byte
 	err := s.r.QueryRowContext(ctx, `SELECT value FROM calls WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -20,12 +28,46 @@ func (s *Store) GetCall(ctx context.Context, key string) ([]byte, error) {
 	return v, err
 }
 
+// callRow is a call-cache row waiting for the next commit.
+type callRow struct {
+	key   string
+	value []byte
+	at    string
+}
+
+// callFlushDelay bounds how long a call row waits for an Append to ride on.
+const callFlushDelay = 50 * time.Millisecond
+
 // PutCall stores value under key. The key is content-addressed, so a second write of
 // one key carries the same call: the first answer is kept.
+//
+// The row is not committed on its own: it rides on the next commit, which in a
+// debate is the turn_completed event the engine appends a moment later (or on a
+// commit of its own after callFlushDelay, or at Close). A commit per paid answer
+// instead of two halves the append path's system calls; the cache is best effort
+// either way, and the answer itself is in the event.
 func (s *Store) PutCall(ctx context.Context, key string, value []byte) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO calls (key, value, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`,
-		key, value, time.Now().UTC().Format("2006-01-02T15:04:05.000000000Z"))
-	return err
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.closed {
+		return errors.New("sqlite store: closed")
+	}
+	s.calls = append(s.calls, callRow{key: key, value: value, at: formatTime(time.Now())})
+	if s.callTimer == nil {
+		s.callTimer = time.AfterFunc(callFlushDelay, s.flushCalls)
+	}
+	return nil
+}
+
+// flushCalls commits the call rows that no Append has taken along.
+func (s *Store) flushCalls() {
+	s.qmu.Lock()
+	s.callTimer = nil
+	n := len(s.calls)
+	s.qmu.Unlock()
+	if n > 0 {
+		_ = s.commit(context.Background(), nil)
+	}
 }
 
 // MarkReplay records that debate id is a replay of original.

@@ -53,6 +53,10 @@ var migrations embed.FS
 // file whose schema is current runs none.
 var migrateRuns atomic.Int64
 
+// commits counts the transactions the append path committed: tests check what
+// rides on one commit.
+var commits atomic.Int64
+
 // Store is a store.Store kept in one SQLite file. Create it with Open.
 type Store struct {
 	w *sql.DB // exactly one connection: the only writer
@@ -63,6 +67,7 @@ type Store struct {
 	insertDebate *sql.Stmt
 	advance      *sql.Stmt
 	insertEvent  *sql.Stmt
+	insertCall   *sql.Stmt
 
 	closeOnce sync.Once
 	closeErr  error
@@ -71,6 +76,11 @@ type Store struct {
 	qmu        sync.Mutex
 	queue      []*commitReq
 	committing bool
+	// Call-cache rows waiting for the next commit (see PutCall), and the timer that
+	// commits them should no Append come first.
+	calls     []callRow
+	callTimer *time.Timer
+	closed    bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -253,14 +263,19 @@ func (s *Store) prepare(ctx context.Context) error {
 		return err
 	}
 	// The sequence check and the summary update are one statement: it matches only
-	// when the event continues the log, so the common path needs no extra read.
+	// when the run of events ?2..?3 continues the log, so the common path needs no
+	// extra read.
 	if s.advance, err = s.w.PrepareContext(ctx, `
-		UPDATE debates SET last_seq = ?2, updated_at = ?3, status = COALESCE(?4, status)
+		UPDATE debates SET last_seq = ?3, updated_at = ?4, status = COALESCE(?5, status)
 		WHERE id = ?1 AND last_seq = ?2 - 1`); err != nil {
 		return err
 	}
 	if s.insertEvent, err = s.w.PrepareContext(ctx, `
 		INSERT INTO events (debate_id, seq, kind, at, data) VALUES (?, ?, ?, ?, ?)`); err != nil {
+		return err
+	}
+	if s.insertCall, err = s.w.PrepareContext(ctx, `
+		INSERT INTO calls (key, value, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`); err != nil {
 		return err
 	}
 	return nil
@@ -270,7 +285,18 @@ func (s *Store) prepare(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
-		for _, st := range []*sql.Stmt{s.insertDebate, s.advance, s.insertEvent} {
+		// The call rows still waiting for a commit are written first.
+		s.qmu.Lock()
+		s.closed = true
+		if s.callTimer != nil {
+			s.callTimer.Stop()
+			s.callTimer = nil
+		}
+		s.qmu.Unlock()
+		if s.w != nil {
+			errs = append(errs, s.commit(context.Background(), nil))
+		}
+		for _, st := range []*sql.Stmt{s.insertDebate, s.advance, s.insertEvent, s.insertCall} {
 			if st != nil {
 				errs = append(errs, st.Close())
 			}
@@ -340,6 +366,10 @@ const maxGroup = 512
 func (s *Store) commit(ctx context.Context, batch []pending) error {
 	req := &commitReq{batch: batch, done: make(chan struct{})}
 	s.qmu.Lock()
+	if len(batch) == 0 && len(s.calls) == 0 {
+		s.qmu.Unlock()
+		return nil // a flush of call rows that an Append has taken along already
+	}
 	s.queue = append(s.queue, req)
 	if s.committing {
 		s.qmu.Unlock()
@@ -351,9 +381,11 @@ func (s *Store) commit(ctx context.Context, batch []pending) error {
 		n := min(len(s.queue), maxGroup)
 		group := s.queue[:n:n]
 		s.queue = s.queue[n:]
+		calls := s.calls
+		s.calls = nil
 		s.qmu.Unlock()
 		// Others' batches ride on this commit: the leader's cancellation must not fail them.
-		s.commitGroup(context.WithoutCancel(ctx), group)
+		s.commitGroup(context.WithoutCancel(ctx), group, calls)
 		s.qmu.Lock()
 	}
 	s.committing = false
@@ -361,7 +393,7 @@ func (s *Store) commit(ctx context.Context, batch []pending) error {
 	return req.err
 }
 
-func (s *Store) commitGroup(ctx context.Context, group []*commitReq) {
+func (s *Store) commitGroup(ctx context.Context, group []*commitReq, calls []callRow) {
 	defer func() {
 		for _, r := range group {
 			close(r.done)
@@ -385,10 +417,21 @@ func (s *Store) commitGroup(ctx context.Context, group []*commitReq) {
 		advance:      tx.StmtContext(ctx, s.advance),
 		insertEvent:  tx.StmtContext(ctx, s.insertEvent),
 	}
+	if len(calls) > 0 {
+		st.insertCall = tx.StmtContext(ctx, s.insertCall)
+	}
+	// The call-cache rows first and outside the batches' savepoints: they are best
+	// effort (a row that cannot be written is a cache miss later), and they must not
+	// depend on whether some debate's batch conflicts.
+	for _, c := range calls {
+		_, _ = st.insertCall.ExecContext(ctx, c.key, c.value, c.at)
+	}
 	if len(group) == 1 {
 		if err := apply(ctx, tx, st, group[0].batch); err != nil {
 			group[0].err = err
-			return
+			if len(calls) == 0 {
+				return
+			}
 		}
 	} else {
 		ok := 0
@@ -410,62 +453,96 @@ func (s *Store) commitGroup(ctx context.Context, group []*commitReq) {
 				return
 			}
 		}
-		if ok == 0 {
+		if ok == 0 && len(calls) == 0 {
 			return
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		fail(fmt.Errorf("sqlite store: %w", err))
+		return
 	}
+	commits.Add(1)
 }
 
 // stmts are the append path's statements bound to one transaction.
 type stmts struct {
-	insertDebate, advance, insertEvent *sql.Stmt
+	insertDebate, advance, insertEvent, insertCall *sql.Stmt
 }
 
-// apply writes one Append's events inside tx.
+// apply writes one Append's events inside tx. The debates row is advanced once per
+// run of events that continue one debate's log (a turn's start and its answer, a
+// round's end and the next one's start), not once per event: the summary only
+// keeps the last of them, and the statements are most of an append's SQL.
 func apply(ctx context.Context, tx *sql.Tx, st stmts, batch []pending) error {
-	insertDebate, advance, insertEvent := st.insertDebate, st.advance, st.insertEvent
-	for _, p := range batch {
-		e := p.e
-		at := formatTime(e.At)
+	for i := 0; i < len(batch); {
+		e := batch[i].e
 		if e.Kind == debate.KindDebateStarted {
-			if e.Seq != 1 {
-				return fmt.Errorf("%w: debate_started of debate %q has seq %d, want 1", store.ErrConflict, e.DebateID, e.Seq)
+			if err := create(ctx, st.insertDebate, e); err != nil {
+				return err
 			}
-			res, err := insertDebate.ExecContext(ctx, e.DebateID, e.Started.Spec.Problem,
-				string(e.Started.Spec.Mode), string(debate.StatusRunning), at)
-			if err != nil {
-				return fmt.Errorf("sqlite store: %w", err)
+			if err := insertEvent(ctx, st.insertEvent, batch[i]); err != nil {
+				return err
 			}
-			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("sqlite store: %w", err)
-			} else if n == 0 {
-				return fmt.Errorf("%w: debate %q already exists", store.ErrConflict, e.DebateID)
-			}
-		} else {
-			var status any // nil: unchanged
-			switch e.Kind {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(batch) && batch[j].e.DebateID == e.DebateID && batch[j].e.Seq == batch[j-1].e.Seq+1 &&
+			batch[j].e.Kind != debate.KindDebateStarted {
+			j++
+		}
+		last := batch[j-1].e
+		var status any // nil: unchanged
+		for _, p := range batch[i:j] {
+			switch p.e.Kind {
 			case debate.KindDebateResumed:
 				status = string(debate.StatusRunning)
 			case debate.KindDebateFinished:
-				status = string(e.Finished.Status)
-			}
-			res, err := advance.ExecContext(ctx, e.DebateID, e.Seq, at, status)
-			if err != nil {
-				return fmt.Errorf("sqlite store: %w", err)
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("sqlite store: %w", err)
-			} else if n == 0 {
-				return explainRefusal(ctx, tx, e)
+				status = string(p.e.Finished.Status)
 			}
 		}
-		// As a string: the column is TEXT in a STRICT table, which refuses a BLOB.
-		if _, err := insertEvent.ExecContext(ctx, e.DebateID, e.Seq, string(e.Kind), at, string(p.data)); err != nil {
+		res, err := st.advance.ExecContext(ctx, e.DebateID, e.Seq, last.Seq, formatTime(last.At), status)
+		if err != nil {
 			return fmt.Errorf("sqlite store: %w", err)
 		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("sqlite store: %w", err)
+		} else if n == 0 {
+			return explainRefusal(ctx, tx, e)
+		}
+		for _, p := range batch[i:j] {
+			if err := insertEvent(ctx, st.insertEvent, p); err != nil {
+				return err
+			}
+		}
+		i = j
+	}
+	return nil
+}
+
+// create inserts the debates row of a debate_started event.
+func create(ctx context.Context, insertDebate *sql.Stmt, e *debate.Event) error {
+	if e.Seq != 1 {
+		return fmt.Errorf("%w: debate_started of debate %q has seq %d, want 1", store.ErrConflict, e.DebateID, e.Seq)
+	}
+	res, err := insertDebate.ExecContext(ctx, e.DebateID, e.Started.Spec.Problem,
+		string(e.Started.Spec.Mode), string(debate.StatusRunning), formatTime(e.At))
+	if err != nil {
+		return fmt.Errorf("sqlite store: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite store: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("%w: debate %q already exists", store.ErrConflict, e.DebateID)
+	}
+	return nil
+}
+
+func insertEvent(ctx context.Context, stmt *sql.Stmt, p pending) error {
+	e := p.e
+	// As a string: the column is TEXT in a STRICT table, which refuses a BLOB.
+	if _, err := stmt.ExecContext(ctx, e.DebateID, e.Seq, string(e.Kind), formatTime(e.At), string(p.data)); err != nil {
+		return fmt.Errorf("sqlite store: %w", err)
 	}
 	return nil
 }

@@ -595,3 +595,52 @@ func TestOpenMigratesOnlyWhenPending(t *testing.T) {
 		t.Fatalf("the store after migrating: %v", err)
 	}
 }
+
+// TestRunOfEventsAdvancesTheSummaryOnce: a batch that continues one log moves the
+// summary to its last event (seq, time, the last status it sets), and a gap inside
+// a batch refuses the whole batch, naming the event that does not continue the log.
+func TestRunOfEventsAdvancesTheSummaryOnce(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	if err := s.Append(ctx, startedEvent("d1", t0)); err != nil {
+		t.Fatal(err)
+	}
+	round := debate.Event{DebateID: "d1", Seq: 2, At: t0.Add(time.Second), Kind: debate.KindRoundStarted, Round: 1, RoundKind: "opening"}
+	turn := turnEvent("d1", 3, "an answer")
+	resumed := debate.Event{DebateID: "d1", Seq: 4, At: t0.Add(4 * time.Second), Kind: debate.KindDebateResumed}
+	done := debate.Event{DebateID: "d1", Seq: 5, At: t0.Add(5 * time.Second), Kind: debate.KindDebateFinished,
+		Finished: &debate.Finished{Status: debate.StatusCompleted, StoppedBecause: "done"}}
+	before := commits.Load()
+	if err := s.Append(ctx, round, turn, resumed, done); err != nil {
+		t.Fatal(err)
+	}
+	if n := commits.Load() - before; n != 1 {
+		t.Errorf("one Append took %d commits", n)
+	}
+	sum, err := s.Get(ctx, "d1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Status != debate.StatusCompleted || !sum.UpdatedAt.Equal(done.At) {
+		t.Errorf("summary after the batch: status %s, updated %v; want completed at %v", sum.Status, sum.UpdatedAt, done.At)
+	}
+	var last int
+	if err := s.r.QueryRowContext(ctx, `SELECT last_seq FROM debates WHERE id = 'd1'`).Scan(&last); err != nil || last != 5 {
+		t.Errorf("last_seq %d (%v), want 5", last, err)
+	}
+
+	// 6 continues the log, 8 does not: nothing of the batch is written.
+	six := turnEvent("d1", 6, "six")
+	eight := turnEvent("d1", 8, "eight")
+	err = s.Append(ctx, six, eight)
+	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "8") {
+		t.Fatalf("a gap inside the batch: %v, want a conflict naming event 8", err)
+	}
+	events, err := s.Events(ctx, "d1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 5 {
+		t.Errorf("the refused batch left %d events, want 5", len(events))
+	}
+}

@@ -1207,20 +1207,63 @@ func (f proseFacts) position() string {
 
 // splitLabel returns the label and value of a label line or a heading.
 func splitLabel(s string) (label, value string, ok bool) {
-	// The byte tests are what each pattern cannot match without; they spare the
+	// The cheap tests are what each pattern cannot match without; they spare the
 	// regexp engine every line of plain prose, which was most of a reply's parse.
-	if strings.ContainsAny(s, ":=：") {
+	if mayBeLabelLine(s) {
 		if m := labelLine.FindStringSubmatch(s); m != nil {
 			return m[1], m[2], true
 		}
 	}
-	if !strings.ContainsAny(s, "#*_") {
+	if t := strings.TrimLeftFunc(s, unicode.IsSpace); t == "" || !strings.ContainsRune("#*_", rune(t[0])) {
 		return "", "", false
 	}
 	if m := headingLine.FindStringSubmatch(s); m != nil {
 		return m[1] + m[2], "", true
 	}
 	return "", "", false
+}
+
+// mayBeLabelLine is a necessary condition for labelLine to match s, checked without
+// the regexp engine: past what may come before the label (spaces, a list marker or
+// heading hashes, quotes and emphasis), a letter starts the label; from there on,
+// the first rune that can be neither in the label nor in the decoration and spaces
+// after it must be the separator or the "(0-100)" that may come before it. A line
+// of prose fails at its first comma or full stop.
+func mayBeLabelLine(s string) bool {
+	if !strings.ContainsAny(s, ":=：") {
+		return false
+	}
+	i := 0
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsSpace(r) && !unicode.IsDigit(r) && !strings.ContainsRune("-*+•#.)_\"'`", r) {
+			break
+		}
+		i += n
+	}
+	if r, _ := utf8.DecodeRuneInString(s[i:]); !unicode.IsLetter(r) {
+		return false
+	}
+	for j, r := range s[i:] {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsSpace(r) || strings.ContainsRune(" _-*\"'`", r):
+		case r == ':' || r == '=' || r == '：':
+			return true
+		case r == '(':
+			// "(0-100)": at most 40 runes up to the first ')', then only emphasis and
+			// spaces before the separator.
+			rest := s[i+j+1:]
+			k := strings.IndexByte(rest, ')')
+			if k < 0 || utf8.RuneCountInString(rest[:k]) > 40 {
+				return false
+			}
+			after := strings.TrimLeftFunc(rest[k+1:], func(r rune) bool { return r == '*' || r == '_' || unicode.IsSpace(r) })
+			return strings.HasPrefix(after, ":") || strings.HasPrefix(after, "=") || strings.HasPrefix(after, "：")
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func lookupLabel(label string, labels map[string]string) (string, bool) {

@@ -101,3 +101,42 @@ func FuzzParseVerdict(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLabelPrefilter: the cheap tests in splitLabel never turn away a line that the
+// label or heading patterns match; they only spare the regexp engine.
+func FuzzLabelPrefilter(f *testing.F) {
+	for _, s := range []string{
+		"Position: x", "**Confidence:** 75%", "- Confidence Level (0-100): 80", "confidence = 85",
+		`"position": "x",`, "신뢰도：80%", "  12. __Answer__ : 42", "## Risks", "**Next steps**",
+		"\t# Position #", "The engine folds each event once, so: nothing", "snake_case: x", "• Reason: y",
+		"`answer`= 7", "Answer (final)  :  9", "1) Position (short) = a",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if labelLine.MatchString(s) && !mayBeLabelLine(s) {
+			t.Errorf("%q matches the label pattern but the prefilter turned it away", s)
+		}
+		if headingLine.MatchString(s) {
+			if _, _, ok := splitLabel(s); !ok {
+				t.Errorf("%q matches the heading pattern but splitLabel missed it", s)
+			}
+		}
+	})
+}
+
+func TestLabelPrefilterSparesProse(t *testing.T) {
+	for _, s := range []string{
+		"The engine, which folds each event once (docs/EVENTS.md): it no longer replays the log.",
+		"It folds each event once (see docs/EVENTS.md, which says why at length): no replay.",
+		"We should profile first, then index: the slow queries are known.",
+		"Use snake_case names, e.g. user_id: they read better.",
+	} {
+		if mayBeLabelLine(s) {
+			t.Errorf("%q passes the prefilter: the label regexp would run on every such line", s)
+		}
+	}
+	if !mayBeLabelLine("**Confidence (0-100):** 80") || !mayBeLabelLine("My final position: cache") {
+		t.Error("the prefilter turns away label lines")
+	}
+}

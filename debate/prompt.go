@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/template"
 )
 
@@ -60,11 +61,27 @@ type seatHistory struct {
 
 func render(name string, data promptData) (string, error) {
 	var b strings.Builder
+	// A prompt is mostly the answers it quotes: sized for the largest of its kind
+	// so far, the builder grows once instead of doubling its way up (a third of a
+	// debate's allocations under load).
+	hint, _ := renderSize.LoadOrStore(name, new(atomic.Int64))
+	b.Grow(int(hint.(*atomic.Int64).Load()))
 	if err := prompts().ExecuteTemplate(&b, name+".tmpl", data); err != nil {
 		return "", fmt.Errorf("prompt template %s: %w", name, err)
 	}
-	return strings.TrimSpace(b.String()) + "\n", nil
+	out := b.String()
+	if n := int64(len(out)); n > hint.(*atomic.Int64).Load() {
+		hint.(*atomic.Int64).Store(n)
+	}
+	t := strings.TrimSpace(out)
+	if len(out) == len(t)+1 && out[len(t)] == '\n' && out[:len(t)] == t {
+		return out, nil // already trimmed and ending in one newline: no copy
+	}
+	return t + "\n", nil
 }
+
+// renderSize is the largest output of each prompt template so far.
+var renderSize sync.Map // name -> *atomic.Int64
 
 // files are the spec's files as one prompt quotes them, defanged for its nonce.
 func (r *run) files(nc string) []File {

@@ -60,6 +60,8 @@ func run(args []string, out io.Writer) error {
 	inProcess := fs.Bool("in-process", false, "models answer in-process after the latency, without HTTP (isolates parley's own cost from the HTTP stack's)")
 	dbPath := fs.String("db", "", "keep the debates in this SQLite file (default: a temporary one)")
 	noStore := fs.Bool("no-store", false, "do not append events to SQLite (isolates the store's share)")
+	fullRecord := fs.Bool("fake-full-record", false, "let the fake server keep every call's prompt, body and headers, as it does for tests")
+	memprofile := fs.String("memprofile", "", "write a heap profile here when the last debate has finished (what is still held: the store, the fake's records)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -97,7 +99,15 @@ func run(args []string, out io.Writer) error {
 		}
 	}
 
-	srv := fakellm.New(fakellm.Options{DefaultLatency: *latency})
+	// The fake keeps of each call only what the critical path needs (which debate,
+	// which round, when): its full record of 10,000 prompts and bodies was most of
+	// the memory this tool measured through HTTP, and none of it is parley's.
+	srv := fakellm.New(fakellm.Options{DefaultLatency: *latency, Trim: func(c *fakellm.Call) {
+		if !*fullRecord {
+			c.Prompt = fmt.Sprintf("Debate %s:\n# Round %d", debateOf(c.Prompt), roundOf(c.Prompt))
+			c.System, c.Body, c.Header = "", nil, nil
+		}
+	}})
 	srv.Script(fakellm.AnyModel, fakellm.Script{Func: func(c fakellm.Call) fakellm.Reply {
 		if strings.Contains(c.Prompt, "# VERDICT") {
 			return fakellm.Reply{Text: verdict, ChunkSize: 256}
@@ -179,6 +189,13 @@ func run(args []string, out io.Writer) error {
 		}()
 	}
 	wg.Wait()
+	if *memprofile != "" {
+		if f, err := os.Create(*memprofile); err == nil {
+			runtime.GC()
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 	wall := time.Since(start)
 
 	// Each debate's critical path, from the fake server's own timing of its calls.

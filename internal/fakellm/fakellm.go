@@ -74,6 +74,10 @@ type Options struct {
 	Models []string
 	// Logf, when set, gets one line per finished model call.
 	Logf func(format string, args ...any)
+	// Trim, when set, is applied to each call's record once its reply is picked: a
+	// load test that needs only each call's timing and a tag can drop the prompt,
+	// body and headers it would otherwise keep for every one of 10,000 calls.
+	Trim func(*Call)
 }
 
 // Server is the fake. Create it with New, mount it anywhere as an http.Handler or run

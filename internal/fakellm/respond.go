@@ -102,6 +102,11 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, p protocol) {
 	s.mu.Unlock()
 	call.Header = call.Header.Clone()
 	rep := s.pick(call)
+	if s.opts.Trim != nil {
+		s.mu.Lock()
+		s.opts.Trim(rec)
+		s.mu.Unlock()
+	}
 
 	ctx := r.Context()
 	if why := s.wait(ctx, rep.Latency); why != "" {

@@ -55,6 +55,13 @@ type Debate struct {
 	// makes it (the CLI removes API keys with it): the engine's own record and every
 	// consumer see only the redacted text.
 	Redact func(string) string
+	// EmitBatch, when set, takes the place of emit: it is handed every run of events
+	// that queued up while the previous batch was being made durable (the answers
+	// of seats that finished together, a verdict and the debate's end), in order,
+	// and must make the stored ones durable before it returns, as Emit does for
+	// one. A store commits them together: the answer that arrives while another is
+	// being committed waits for one commit, not for one per answer ahead of it.
+	EmitBatch func([]Event) error
 }
 
 // Emit receives every event in order. Stored kinds must be made durable before it
@@ -271,15 +278,31 @@ func (r *run) drain() {
 			r.mu.Unlock()
 			return
 		}
-		q := r.queue[0]
-		r.queue[0] = queued{}
-		r.queue = r.queue[1:]
+		n := 1
+		if r.d.EmitBatch != nil {
+			n = len(r.queue)
+		}
+		batch := make([]queued, n)
+		copy(batch, r.queue)
+		clear(r.queue[:n])
+		r.queue = r.queue[n:]
 		err := r.failed
 		r.mu.Unlock()
 
 		if err == nil {
-			if eerr := r.emit(q.e.Clone()); eerr != nil {
-				err = fmt.Errorf("recording %s: %w", q.e.Kind, eerr)
+			last := batch[len(batch)-1].e.Kind
+			var eerr error
+			if r.d.EmitBatch != nil {
+				events := make([]Event, len(batch))
+				for i, q := range batch {
+					events[i] = q.e.Clone()
+				}
+				eerr = r.d.EmitBatch(events)
+			} else {
+				eerr = r.emit(batch[0].e.Clone())
+			}
+			if eerr != nil {
+				err = fmt.Errorf("recording %s: %w", last, eerr)
 			}
 		}
 		r.mu.Lock()
@@ -288,11 +311,15 @@ func (r *run) drain() {
 				r.failed = err
 			}
 		} else {
-			r.accept(q.e)
+			for _, q := range batch {
+				r.accept(q.e)
+			}
 		}
 		r.mu.Unlock()
-		if q.done != nil {
-			q.done <- err
+		for _, q := range batch {
+			if q.done != nil {
+				q.done <- err
+			}
 		}
 	}
 }

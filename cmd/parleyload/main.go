@@ -25,6 +25,7 @@ import (
 	"github.com/parleyhq/parley/internal/fakellm"
 	"github.com/parleyhq/parley/internal/models"
 	"github.com/parleyhq/parley/internal/provider/openai"
+	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/sqlite"
 	"github.com/parleyhq/parley/provider"
 )
@@ -160,19 +161,15 @@ func run(args []string, out io.Writer) error {
 				Panel: panel,
 			}
 			t0 := time.Now()
-			var pending []debate.Event // as the CLI's sink: one commit per urgent event
-			rec, err := debate.Run(context.Background(), d, func(e debate.Event) error {
-				if !e.Kind.Stored() || *noStore {
+			rb := store.Batcher{Store: st} // as parley run records: one commit per batch with an urgent event
+			d.EmitBatch = func(events []debate.Event) error {
+				if *noStore {
 					return nil
 				}
-				pending = append(pending, e)
-				if !e.Kind.Urgent() {
-					return nil
-				}
-				err := st.Append(context.Background(), pending...)
-				pending = pending[:0]
+				_, err := rb.Add(events...)
 				return err
-			})
+			}
+			rec, err := debate.Run(context.Background(), d, nil)
 			results[i].wall = time.Since(t0)
 			if rec != nil {
 				tokensMu.Lock()

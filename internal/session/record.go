@@ -24,7 +24,7 @@ type Recorder struct {
 	// Claimed says the debate is this process's already (a resume claims it
 	// before it starts); otherwise the debate_started event claims it.
 	Claimed bool
-	pending []debate.Event // stored events waiting for the next urgent one
+	batch   store.Batcher
 }
 
 // NewRecorder records into st for this process.
@@ -36,29 +36,31 @@ func NewRecorder(st store.Store, p *Prepared, progress func(debate.Event)) *Reco
 }
 
 // Emit is the engine's Emit.
-func (r *Recorder) Emit(e debate.Event) error {
-	r.Scrub(&e)
-	if e.Kind.Stored() {
-		r.pending = append(r.pending, e)
+func (r *Recorder) Emit(e debate.Event) error { return r.EmitBatch([]debate.Event{e}) }
+
+// EmitBatch is the engine's EmitBatch: the stored events of the batch, and those
+// waiting from earlier batches, go in one transaction when any of them is urgent.
+func (r *Recorder) EmitBatch(events []debate.Event) error {
+	started := false
+	for i := range events {
+		r.Scrub(&events[i])
+		started = started || events[i].Kind == debate.KindDebateStarted
 	}
-	if e.Kind.Stored() && e.Kind.Urgent() {
-		// Appends outlive a Ctrl-C: the interruption itself must be recorded. The
-		// events that could wait go in the same transaction: one commit, not four.
-		ctx := context.Background()
-		err := r.Store.Append(ctx, r.pending...)
-		r.pending = r.pending[:0]
-		if err != nil {
-			return err
+	r.batch.Store = r.Store
+	appended, err := r.batch.Add(events...)
+	if err != nil {
+		return err
+	}
+	if appended && started && !r.Claimed {
+		if err := r.Store.Claim(context.Background(), events[0].DebateID, store.Owner{}, r.Owner); err != nil {
+			return fmt.Errorf("claiming the new debate: %w", err)
 		}
-		if !r.Claimed && e.Kind == debate.KindDebateStarted {
-			if err := r.Store.Claim(ctx, e.DebateID, store.Owner{}, r.Owner); err != nil {
-				return fmt.Errorf("claiming the new debate: %w", err)
-			}
-			r.Claimed = true
-		}
+		r.Claimed = true
 	}
 	if r.Progress != nil {
-		r.Progress(e)
+		for _, e := range events {
+			r.Progress(e)
+		}
 	}
 	return nil
 }
@@ -103,6 +105,7 @@ func Run(ctx context.Context, p *Prepared, r *Recorder, emit func(debate.Event) 
 	d.Redact = r.Redact
 	if emit == nil {
 		emit = r.Emit
+		d.EmitBatch = r.EmitBatch
 	}
 	rec, err := debate.Run(ctx, d, emit)
 	if rec != nil {

@@ -52,3 +52,54 @@ func TestRecorderScrubsACopyAndNotTheEmittersEvent(t *testing.T) {
 		t.Fatal("an empty secret must not rewrite every string")
 	}
 }
+
+// claimingStore counts appends and claims.
+type claimingStore struct {
+	recordingStore
+	appends, claims int
+}
+
+func (c *claimingStore) Append(ctx context.Context, events ...debate.Event) error {
+	c.appends++
+	return c.recordingStore.Append(ctx, events...)
+}
+
+func (c *claimingStore) Claim(_ context.Context, id string, from, to store.Owner) error {
+	c.claims++
+	return nil
+}
+
+// A batch from the engine is scrubbed, stored in one append, shown event by event,
+// and a batch that starts the debate claims it once.
+func TestRecorderBatchIsOneAppend(t *testing.T) {
+	const key = "sk-live-abcdef0123456789"
+	st := &claimingStore{}
+	var shown []debate.Event
+	r := &Recorder{Store: st, Secrets: []string{key}, Progress: func(e debate.Event) { shown = append(shown, e) }, Owner: Me()}
+	batch := []debate.Event{
+		{DebateID: "d", Seq: 1, Kind: debate.KindDebateStarted, Started: &debate.Started{Spec: debate.Spec{Problem: "p " + key}}},
+		{DebateID: "d", Seq: 2, Kind: debate.KindRoundStarted},
+		{DebateID: "d", Kind: debate.KindTurnDelta, Text: key},
+	}
+	if err := r.EmitBatch(batch); err != nil {
+		t.Fatal(err)
+	}
+	turns := []debate.Event{
+		{DebateID: "d", Seq: 3, Kind: debate.KindTurnCompleted, Seat: "A", Turn: &debate.Turn{Text: "a"}},
+		{DebateID: "d", Seq: 4, Kind: debate.KindTurnCompleted, Seat: "B", Turn: &debate.Turn{Text: key}},
+	}
+	if err := r.EmitBatch(turns); err != nil {
+		t.Fatal(err)
+	}
+	if st.appends != 2 || st.claims != 1 || !r.Claimed {
+		t.Errorf("%d appends and %d claims (claimed %v), want 2 and 1", st.appends, st.claims, r.Claimed)
+	}
+	if len(st.got) != 4 || len(shown) != 5 {
+		t.Errorf("stored %d events and showed %d, want 4 (no delta) and 5", len(st.got), len(shown))
+	}
+	for _, e := range append(st.got, shown...) {
+		if b, _ := json.Marshal(e); strings.Contains(string(b), key) {
+			t.Fatalf("not scrubbed: %s", b)
+		}
+	}
+}

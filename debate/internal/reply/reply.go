@@ -75,18 +75,25 @@ const maxPositionRunes = 300
 // key, no confidence key) are taken from prose when the prose has them.
 func Parse(text string) Reply {
 	loc := findBlock(text, replyKeys)
-	facts := scanProse(loc.prose, replyLabels)
 
 	r := Reply{Source: SourceNone}
 	if loc.obj != nil {
 		r = replyFromObject(loc.obj)
 		r.Source = loc.source
 		// A participant that wrote {"confidence": 80} and put its position in a
-		// "Position:" line still told us its position.
-		if !loc.obj.has("position", "recommendation", "answer") {
+		// "Position:" line still told us its position. The prose is read only for
+		// what the block left out: a whole answer's lines are most of a parse.
+		needPosition := !loc.obj.has("position", "recommendation", "answer")
+		needConfidence := !loc.obj.has("confidence", "confidence_level")
+		needAnswer := !loc.obj.has("answer") && mentionsAnswer(loc.prose)
+		if !needPosition && !needConfidence && !needAnswer && !alwaysScanProse {
+			return r
+		}
+		facts := scanProse(loc.prose, replyLabels)
+		if needPosition {
 			r.Position = facts.position()
 		}
-		if !loc.obj.has("confidence", "confidence_level") {
+		if needConfidence {
 			r.Confidence = facts.conf
 		}
 		if !loc.obj.has("answer") {
@@ -94,6 +101,7 @@ func Parse(text string) Reply {
 		}
 		return r
 	}
+	facts := scanProse(loc.prose, replyLabels)
 
 	if !facts.any() {
 		return r
@@ -1142,6 +1150,31 @@ func normalisePosition(s string) string {
 
 // ---------------------------------------------------------------------------
 // Prose.
+
+// alwaysScanProse turns the skip above off, for the test that proves it changes
+// nothing.
+var alwaysScanProse = false
+
+// mentionsAnswer reports whether any line could carry an answer label: every label
+// replyLabels maps to "answer" contains "answer" (in any case) or "답".
+func mentionsAnswer(lines []string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, "답") || containsFoldASCII(l, "answer") {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFoldASCII is strings.Contains under ASCII case folding, without a copy.
+func containsFoldASCII(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
 
 // Label lines: "Position: x", "**Confidence:** 75%", "- Confidence Level (0-100): 80",
 // "confidence = 85", `"position": "x",` (a broken block read line by line), "신뢰도：80%".

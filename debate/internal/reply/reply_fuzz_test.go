@@ -140,3 +140,20 @@ func TestLabelPrefilterSparesProse(t *testing.T) {
 		t.Error("the prefilter turns away label lines")
 	}
 }
+
+// FuzzSkippingProseChangesNothing: Parse reads the prose only for what the block
+// left out; reading it always gives the same reply.
+func FuzzSkippingProseChangesNothing(f *testing.F) {
+	seedReplies(f)
+	f.Add("```json\n{\"position\": \"x\", \"confidence\": 70}\n```\nFinal ANSWER: 42")
+	f.Add("```json\n{\"position\": \"x\", \"confidence\": 70}\n```\n정답: 7")
+	f.Fuzz(func(t *testing.T, text string) {
+		skipped := Parse(text)
+		alwaysScanProse = true
+		full := Parse(text)
+		alwaysScanProse = false
+		if diff := cmp.Diff(full, skipped); diff != "" {
+			t.Fatalf("skipping the prose changed the reply (-full +skipped):\n%s\ninput: %q", diff, text)
+		}
+	})
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/callcache"
+	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/provider"
 )
 
@@ -58,19 +59,12 @@ func benchTurns(b *testing.B, cache bool) {
 	for b.Loop() {
 		i++
 		d := debate.Debate{ID: fmt.Sprintf("bench-%d", i), Spec: debate.Spec{Problem: "Our Django API is slow. Where do we start?", Mode: "standard", Seed: int64(i)}, Mode: mode, Panel: panel}
-		var pending []debate.Event // as the CLI's sink: one commit per urgent event
-		rec, err := debate.Run(context.Background(), d, func(e debate.Event) error {
-			if !e.Kind.Stored() {
-				return nil
-			}
-			pending = append(pending, e)
-			if !e.Kind.Urgent() {
-				return nil
-			}
-			err := st.Append(context.Background(), pending...)
-			pending = pending[:0]
+		rb := store.Batcher{Store: st} // as parley run records: one commit per batch with an urgent event
+		d.EmitBatch = func(events []debate.Event) error {
+			_, err := rb.Add(events...)
 			return err
-		})
+		}
+		rec, err := debate.Run(context.Background(), d, nil)
 		if err != nil || rec.Status != debate.StatusCompleted {
 			b.Fatal(err)
 		}

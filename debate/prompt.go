@@ -65,7 +65,8 @@ func render(name string, data promptData) (string, error) {
 	// so far, the builder grows once instead of doubling its way up (a third of a
 	// debate's allocations under load).
 	hint, _ := renderSize.LoadOrStore(name, new(atomic.Int64))
-	b.Grow(int(hint.(*atomic.Int64).Load()))
+	grown := int(hint.(*atomic.Int64).Load())
+	b.Grow(grown)
 	if err := prompts().ExecuteTemplate(&b, name+".tmpl", data); err != nil {
 		return "", fmt.Errorf("prompt template %s: %w", name, err)
 	}
@@ -74,7 +75,9 @@ func render(name string, data promptData) (string, error) {
 		hint.(*atomic.Int64).Store(n)
 	}
 	t := strings.TrimSpace(out)
-	if len(out) == len(t)+1 && out[len(t)] == '\n' && out[:len(t)] == t {
+	// The string keeps the builder's whole buffer: a prompt much shorter than the
+	// largest of its kind is copied out rather than hold the difference.
+	if len(out) == len(t)+1 && out[len(t)] == '\n' && out[:len(t)] == t && grown <= len(out)+len(out)/4 {
 		return out, nil // already trimmed and ending in one newline: no copy
 	}
 	return t + "\n", nil

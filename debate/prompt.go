@@ -64,15 +64,16 @@ func render(name string, data promptData) (string, error) {
 	// A prompt is mostly the answers it quotes: sized for the largest of its kind
 	// so far, the builder grows once instead of doubling its way up (a third of a
 	// debate's allocations under load).
-	hint, _ := renderSize.LoadOrStore(name, new(atomic.Int64))
-	grown := int(hint.(*atomic.Int64).Load())
+	v, _ := renderSize.LoadOrStore(name, new(atomic.Int64))
+	hint := v.(*atomic.Int64)
+	grown := int(hint.Load())
 	b.Grow(grown)
 	if err := prompts().ExecuteTemplate(&b, name+".tmpl", data); err != nil {
 		return "", fmt.Errorf("prompt template %s: %w", name, err)
 	}
 	out := b.String()
-	if n := int64(len(out)); n > hint.(*atomic.Int64).Load() {
-		hint.(*atomic.Int64).Store(n)
+	if n := int64(len(out)); n > hint.Load() {
+		hint.Store(n)
 	}
 	t := strings.TrimSpace(out)
 	// The string keeps the builder's whole buffer: a prompt much shorter than the

@@ -103,12 +103,14 @@ func run(args []string, out io.Writer) error {
 	// The fake keeps of each call only what the critical path needs (which debate,
 	// which round, when): its full record of 10,000 prompts and bodies was most of
 	// the memory this tool measured through HTTP, and none of it is parley's.
-	srv := fakellm.New(fakellm.Options{DefaultLatency: *latency, Trim: func(c *fakellm.Call) {
-		if !*fullRecord {
+	var trim func(*fakellm.Call)
+	if !*fullRecord {
+		trim = func(c *fakellm.Call) {
 			c.Prompt = fmt.Sprintf("Debate %s:\n# Round %d", debateOf(c.Prompt), roundOf(c.Prompt))
 			c.System, c.Body, c.Header = "", nil, nil
 		}
-	}})
+	}
+	srv := fakellm.New(fakellm.Options{DefaultLatency: *latency, Trim: trim})
 	srv.Script(fakellm.AnyModel, fakellm.Script{Func: func(c fakellm.Call) fakellm.Reply {
 		if strings.Contains(c.Prompt, "# VERDICT") {
 			return fakellm.Reply{Text: verdict, ChunkSize: 256}
@@ -161,12 +163,12 @@ func run(args []string, out io.Writer) error {
 				Panel: panel,
 			}
 			t0 := time.Now()
-			rb := store.Batcher{Store: st} // as parley run records: one commit per batch with an urgent event
+			var rb store.Batcher // as parley run records: one commit per batch with an urgent event
 			d.EmitBatch = func(events []debate.Event) error {
 				if *noStore {
 					return nil
 				}
-				_, err := rb.Add(events...)
+				_, err := rb.Add(st, events...)
 				return err
 			}
 			rec, err := debate.Run(context.Background(), d, nil)

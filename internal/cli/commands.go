@@ -59,15 +59,7 @@ resumed too.`,
 
 func (o *resumeOptions) run(ctx context.Context) error {
 	io := o.io
-	cfg, err := loadConfig(io.Env)
-	if err != nil {
-		return err
-	}
-	f, err := outputFormat(o.format, cfg.Format, o.output)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg.DBPath(o.db, io.Env))
+	cfg, f, st, err := openForOutput(ctx, io.Env, o.format, o.output, o.db)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,25 @@ func openLocal(ctx context.Context, env config.Env, db string) (*config.Config, 
 	return cfg, st, nil
 }
 
+// openForOutput is openLocal for the commands that run a debate and print its
+// report (resume, replay): the output format is checked against the config before
+// the database is opened, so that a bad --format costs nothing.
+func openForOutput(ctx context.Context, env config.Env, format, output, db string) (*config.Config, string, store.Store, error) {
+	cfg, err := loadConfig(env)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	f, err := outputFormat(format, cfg.Format, output)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	st, err := openStore(ctx, cfg.DBPath(db, env))
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return cfg, f, st, nil
+}
+
 func openStore(ctx context.Context, path string) (store.Store, error) {
 	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
 		// Team debates live in PostgreSQL and run as jobs of `parley serve`; the

@@ -58,15 +58,7 @@ type replayOptions struct {
 }
 
 func replay(ctx context.Context, io IO, id string, o replayOptions) error {
-	cfg, err := loadConfig(io.Env)
-	if err != nil {
-		return err
-	}
-	f, err := outputFormat(o.format, cfg.Format, o.output)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg.DBPath(o.db, io.Env))
+	cfg, f, st, err := openForOutput(ctx, io.Env, o.format, o.output, o.db)
 	if err != nil {
 		return err
 	}

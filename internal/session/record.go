@@ -46,8 +46,7 @@ func (r *Recorder) EmitBatch(events []debate.Event) error {
 		r.Scrub(&events[i])
 		started = started || events[i].Kind == debate.KindDebateStarted
 	}
-	r.batch.Store = r.Store
-	appended, err := r.batch.Add(events...)
+	appended, err := r.batch.Add(r.Store, events...)
 	if err != nil {
 		return err
 	}

@@ -17,15 +17,14 @@ type Appender interface {
 // round's end) wait, and ride in the same transaction as the next urgent one (an
 // answer, a failure, the verdict, the end), so that a paid answer costs one commit.
 type Batcher struct {
-	Store   Appender
 	pending []debate.Event
 }
 
 // Add takes a batch of events from the engine (Debate.EmitBatch) and, when any
-// stored one is urgent, appends everything waiting in one transaction. It reports
+// stored one is urgent, appends everything waiting to st in one transaction. It reports
 // whether it appended. The appends outlive a cancelled context: the interruption
 // itself must be recorded.
-func (b *Batcher) Add(events ...debate.Event) (appended bool, err error) {
+func (b *Batcher) Add(st Appender, events ...debate.Event) (appended bool, err error) {
 	urgent := false
 	for _, e := range events {
 		if e.Kind.Stored() {
@@ -36,7 +35,7 @@ func (b *Batcher) Add(events ...debate.Event) (appended bool, err error) {
 	if !urgent {
 		return false, nil
 	}
-	err = b.Store.Append(context.Background(), b.pending...)
+	err = st.Append(context.Background(), b.pending...)
 	clear(b.pending)
 	b.pending = b.pending[:0]
 	return true, err

@@ -20,7 +20,7 @@ func (a *appends) Append(_ context.Context, events ...debate.Event) error {
 // several urgent events is one append.
 func TestBatcherWaitsForTheUrgent(t *testing.T) {
 	var a appends
-	b := store.Batcher{Store: &a}
+	var b store.Batcher
 	ev := func(seq int, k debate.Kind) debate.Event { return debate.Event{DebateID: "d", Seq: seq, Kind: k} }
 	steps := []struct {
 		in   []debate.Event
@@ -32,7 +32,7 @@ func TestBatcherWaitsForTheUrgent(t *testing.T) {
 		{[]debate.Event{ev(4, debate.KindTurnCompleted), ev(5, debate.KindTurnCompleted)}, true},
 	}
 	for i, s := range steps {
-		got, err := b.Add(s.in...)
+		got, err := b.Add(&a, s.in...)
 		if err != nil || got != s.want {
 			t.Fatalf("step %d: appended %v (%v), want %v", i, got, err, s.want)
 		}

@@ -59,9 +59,9 @@ func benchTurns(b *testing.B, cache bool) {
 	for b.Loop() {
 		i++
 		d := debate.Debate{ID: fmt.Sprintf("bench-%d", i), Spec: debate.Spec{Problem: "Our Django API is slow. Where do we start?", Mode: "standard", Seed: int64(i)}, Mode: mode, Panel: panel}
-		rb := store.Batcher{Store: st} // as parley run records: one commit per batch with an urgent event
+		var rb store.Batcher // as parley run records: one commit per batch with an urgent event
 		d.EmitBatch = func(events []debate.Event) error {
-			_, err := rb.Add(events...)
+			_, err := rb.Add(st, events...)
 			return err
 		}
 		rec, err := debate.Run(context.Background(), d, nil)

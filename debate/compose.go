@@ -12,7 +12,7 @@ import (
 // only, shuffled for this recipient, inside delimiters that mark them as quoted. A
 // round may instead show the chair's summary, or the answers cut to a budget; a cut
 // is marked in the prompt, and reported.
-func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (string, bool, error) {
+func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (composed, error) {
 	seat := p.Seat.Seat
 	nc := nonce(r.spec.Seed, n, seat)
 	data := promptData{
@@ -29,6 +29,7 @@ func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (string, bo
 	}
 	data.Contested = r.contestedBefore(st, n, nc)
 	truncated := false
+	var whole []quoted // the answers quoted word for word, for the log's prompt pieces
 	if n > 1 {
 		prev := n - 1
 		data.OthersRound = prev
@@ -40,9 +41,11 @@ func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (string, bo
 				// A reviewer never sees its own answer: it could not judge it blind.
 				if ok && t.OK() && def.Kind != RoundReview {
 					data.Own = &quote{Seat: seat, Round: prev, Text: defang(t.Text, nc)}
+					whole = append(whole, quoted{prev, seat, t.Text})
 				}
 			case ok && t.OK():
 				others = append(others, quote{Seat: o.Seat.Seat, Round: prev, Text: defang(t.Text, nc)})
+				whole = append(whole, quoted{prev, o.Seat.Seat, t.Text})
 			default:
 				data.Missing = append(data.Missing, o.Seat.Seat)
 			}
@@ -67,7 +70,16 @@ func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (string, bo
 		}
 	}
 	text, err := render(def.Prompt, data)
-	return text, truncated, err
+	// A quote that was defanged or cut is not the recorded answer: promptPieces
+	// looks for the recorded text and, not finding it, leaves the quote in the text.
+	return composed{text: text, truncated: truncated, quotes: whole}, err
+}
+
+// composed is a prompt as the engine sends it, and what the log needs to store it.
+type composed struct {
+	text      string
+	truncated bool
+	quotes    []quoted // answers it may quote whole (promptlog.go)
 }
 
 // defaultContextWindow is assumed for a model whose context parley does not know.
@@ -137,9 +149,11 @@ func (r *run) verdict(ctx context.Context, st *Record) error {
 			Ranking:     st.Ranking,
 		}
 		var answers []quote
+		var whole []quoted
 		for _, o := range r.panel {
 			if t, ok := st.Turn(last, o.Seat.Seat); ok && t.OK() {
 				answers = append(answers, quote{Seat: o.Seat.Seat, Round: last, Text: defang(t.Text, nc)})
+				whole = append(whole, quoted{last, o.Seat.Seat, t.Text})
 			} else {
 				data.Missing = append(data.Missing, o.Seat.Seat)
 			}
@@ -164,7 +178,7 @@ func (r *run) verdict(ctx context.Context, st *Record) error {
 		if err != nil {
 			return err
 		}
-		_, ok := r.turn(ctx, last+1, p, prompt, false, KindVerdictCompleted, KindVerdictFailed)
+		_, ok := r.turn(ctx, last+1, p, composed{text: prompt, quotes: whole}, KindVerdictCompleted, KindVerdictFailed)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -330,11 +330,11 @@ func (r *run) accept(e Event) {
 	if !e.Kind.Stored() {
 		return
 	}
-	if e.Turn != nil && e.Turn.Prompt != "" {
+	if e.Turn != nil && (e.Turn.Prompt != "" || e.Turn.PromptPieces != nil) {
 		// The prompt is in the durable log; the engine's own copy does not need
 		// it, and with thousands of debates in one process it is most of the memory.
 		t := *e.Turn
-		t.Prompt = ""
+		t.Prompt, t.PromptPieces = "", nil
 		e.Turn = &t
 	}
 	r.kinds[e.Kind] = true
@@ -659,14 +659,14 @@ func (r *run) round(ctx context.Context, n int) (RoundRecord, error) {
 		if st.IsOut(p.Seat.Seat) && !r.retryFailed() {
 			continue // failed an earlier round: a hung seat must not hold every round
 		}
-		prompt, truncated, err := r.prompt(st, n, def, p)
+		c, err := r.prompt(st, n, def, p)
 		if err != nil {
 			return RoundRecord{}, err
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.turn(r.dctx, n, p, prompt, truncated, KindTurnCompleted, KindTurnFailed)
+			r.turn(r.dctx, n, p, c, KindTurnCompleted, KindTurnFailed)
 		}()
 	}
 	wg.Wait()
@@ -726,8 +726,8 @@ func allConverged(rr RoundRecord) bool {
 
 // turn calls one model with retries and records the outcome. A cancellation records
 // nothing: the turn will be called again on resume.
-func (r *run) turn(ctx context.Context, n int, p Participant, prompt string, truncated bool, done, failed Kind) (Turn, bool) {
-	req := promptRequest(r, p, prompt)
+func (r *run) turn(ctx context.Context, n int, p Participant, c composed, done, failed Kind) (Turn, bool) {
+	req := promptRequest(r, p, c.text)
 	if err := r.recordAsync(Event{Kind: KindTurnStarted, Round: n, Seat: p.Seat.Seat}); err != nil {
 		return Turn{}, false
 	}
@@ -743,7 +743,8 @@ func (r *run) turn(ctx context.Context, n int, p Participant, prompt string, tru
 		if r.ictx.Err() != nil || perr.Class == provider.ClassCanceled && ctx.Err() == nil {
 			return Turn{}, false // interrupted: the turn is called again on resume
 		}
-		t := Turn{ErrorClass: perr.Class, Error: perr.Error(), Attempts: attempts, LatencyMS: latency, Prompt: prompt, Truncated: truncated}
+		t := Turn{ErrorClass: perr.Class, Error: perr.Error(), Attempts: attempts, LatencyMS: latency, Truncated: c.truncated}
+		t.setPrompt(c.text, c.quotes)
 		_ = r.record(Event{Kind: failed, Round: n, Seat: p.Seat.Seat, Turn: &t})
 		return t, false
 	}
@@ -753,9 +754,9 @@ func (r *run) turn(ctx context.Context, n int, p Participant, prompt string, tru
 		Usage:     resp.Usage,
 		LatencyMS: latency,
 		Attempts:  attempts,
-		Prompt:    prompt,
-		Truncated: truncated,
+		Truncated: c.truncated,
 	}
+	t.setPrompt(c.text, c.quotes)
 	t.CostUSD = r.cost(p.Seat, resp)
 	ev := Event{Kind: done, Round: n, Seat: p.Seat.Seat, Turn: &t}
 	if done == KindVerdictCompleted {

@@ -125,8 +125,11 @@ type Turn struct {
 	LatencyMS int64          `json:"latency_ms"`
 	Attempts  int            `json:"attempts"`
 	// Prompt is the exact user prompt sent, kept so the log shows what each seat saw.
-	Prompt    string `json:"prompt,omitempty"`
-	Truncated bool   `json:"truncated,omitempty"`
+	// A prompt that quotes earlier answers whole is stored as PromptPieces instead
+	// (promptlog.go); PromptText gives it back either way.
+	Prompt       string        `json:"prompt,omitempty"`
+	PromptPieces []PromptPiece `json:"prompt_pieces,omitempty"`
+	Truncated    bool          `json:"truncated,omitempty"`
 	// Failure fields, for TurnFailed.
 	ErrorClass provider.Class `json:"error_class,omitempty"`
 	Error      string         `json:"error,omitempty"`

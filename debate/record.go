@@ -384,7 +384,10 @@ func (rec *Record) turnFrom(e Event) TurnRecord {
 		t.LatencyMS = x.LatencyMS
 		t.Attempts = x.Attempts
 		t.Truncated = x.Truncated
-		t.Prompt = x.Prompt
+		t.Prompt = x.PromptText(func(round int, seat string) (string, bool) {
+			q, ok := rec.Turn(round, seat)
+			return q.Text, ok && q.OK()
+		})
 	}
 	return t
 }

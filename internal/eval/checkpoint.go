@@ -266,7 +266,7 @@ func (c *Checkpoint) Log(job string) []debate.Event {
 func (c *Checkpoint) AppendEvent(job string, e debate.Event) error {
 	if e.Turn != nil {
 		t := *e.Turn
-		t.Prompt = ""
+		t.Prompt, t.PromptPieces = "", nil
 		e.Turn = &t
 	}
 	sync := false

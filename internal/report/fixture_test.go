@@ -319,7 +319,7 @@ func deterministic(events []debate.Event) []debate.Event {
 		case debate.KindTurnCompleted, debate.KindTurnFailed, debate.KindVerdictCompleted, debate.KindVerdictFailed:
 			at[i] = turnStart.Add(sc.latency)
 			e.Turn.LatencyMS = sc.latency.Milliseconds()
-			e.Turn.Prompt = ""
+			e.Turn.Prompt, e.Turn.PromptPieces = "", nil
 			if e.Seat == "A" && e.Round == 3 {
 				e.Turn.Truncated = true
 			}

@@ -12,38 +12,20 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley/internal/fakellm"
+	"github.com/parleyhq/parley/internal/syncbuf"
 )
-
-// syncBuffer is stderr shared between run and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 var servingRe = regexp.MustCompile(`serving (http://127\.0\.0\.1:\d+)`)
 
 // startRun runs the command until the returned stop is called, which gives its exit code.
-func startRun(t *testing.T, args ...string) (url string, stderr *syncBuffer, stop func() int) {
+func startRun(t *testing.T, args ...string) (url string, stderr *syncbuf.Buffer, stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr = &syncBuffer{}
+	stderr = &syncbuf.Buffer{}
 	code := make(chan int, 1)
 	go func() { code <- run(ctx, args, stderr) }()
 	deadline := time.Now().Add(3 * time.Second)
@@ -180,7 +162,7 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"--help"}, 0, "Usage: fakellm"},
 	}
 	for _, tc := range cases {
-		var stderr syncBuffer
+		var stderr syncbuf.Buffer
 		code := run(context.Background(), tc.args, &stderr)
 		if code != tc.code || !strings.Contains(stderr.String(), tc.want) {
 			t.Errorf("run(%q) = %d, stderr:\n%s\nwant %d and %q", tc.args, code, stderr.String(), tc.code, tc.want)
@@ -191,7 +173,7 @@ func TestRunErrors(t *testing.T) {
 // TestExecRunsTheCommandAgainstTheServer: `fakellm -- CMD` hands CMD the provider
 // variables and returns its exit status.
 func TestExecRunsTheCommandAgainstTheServer(t *testing.T) {
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	code := run(context.Background(), []string{"--", "sh", "-c", `case "$OPENAI_BASE_URL" in http://127.0.0.1:*/v1) exit 7;; esac; exit 1`}, &stderr)
 	if code != 7 {
 		t.Fatalf("exit %d, want the command's 7\n%s", code, stderr.String())
@@ -222,7 +204,7 @@ func TestREADMETryLine(t *testing.T) {
 	out := filepath.Join(dir, "result.json")
 	commandStdout = io.Discard
 	defer func() { commandStdout = os.Stdout }()
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	code := run(context.Background(), []string{"--latency", "1ms", "--", parley,
 		"-m", "openai:gpt-5,openai:claude-sonnet-4-5,openai:gemini-2.5-pro", "-q", "-o", out,
 		fakellmDemoQuestion()}, &stderr)

@@ -4,35 +4,17 @@ import (
 	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/syncbuf"
 )
 
-// syncBuffer is a stand-in terminal written by the view's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func liveIO(env map[string]string, in string) (IO, *syncBuffer) {
-	errb := &syncBuffer{}
+func liveIO(env map[string]string, in string) (IO, *syncbuf.Buffer) {
+	errb := &syncbuf.Buffer{}
 	return IO{
 		In: strings.NewReader(in), Out: &bytes.Buffer{}, Err: errb,
 		Env:    func(k string) string { return env[k] },

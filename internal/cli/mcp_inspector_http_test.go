@@ -7,36 +7,18 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley/internal/fakellm"
+	"github.com/parleyhq/parley/internal/syncbuf"
 )
-
-// lockedBuffer takes the server's log from its goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // serveFor runs `parley serve` in this process with e's environment and extra.
 func (e *mcpEnv) serveFor(t *testing.T, extra map[string]string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	log := &lockedBuffer{}
+	log := &syncbuf.Buffer{}
 	env := map[string]string{}
 	for k, v := range e.env {
 		env[k] = v

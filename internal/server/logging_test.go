@@ -6,29 +6,11 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestJSONRequestLogsHideKeys: the request log is JSON, one object a line, and no
 // key shows in it: not the API token sent in a header, not a provider key the
@@ -36,7 +18,7 @@ func (s *syncBuffer) String() string {
 func TestJSONRequestLogsHideKeys(t *testing.T) {
 	const token = "api-token-0123456789abcdef"
 	const providerKey = "provider-key-which-is-secret"
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	log, err := server.NewLogger(&buf, server.LogJSON, []string{token, providerKey})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"strings"
@@ -12,28 +11,11 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// lockedBuffer is a terminal stand-in that the program's goroutines write to.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func TestMergeDelta(t *testing.T) {
@@ -69,7 +51,7 @@ func TestMergeDelta(t *testing.T) {
 // parallel turns do, before and while it runs: every completed turn and the end
 // arrive, and no streamed byte is lost however the deltas were merged.
 func TestEveryEventArrives(t *testing.T) {
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	r := rec{id: "flood"}
 	v := New(Options{Out: out, Width: 100, Height: 20, NoColor: true})
 	v.Event(r.started(t)) // before Run: queued, never blocks
@@ -122,7 +104,7 @@ func TestEveryEventArrives(t *testing.T) {
 }
 
 func TestCloseBeforeRun(t *testing.T) {
-	v := New(Options{Out: &lockedBuffer{}, Width: 80, Height: 10})
+	v := New(Options{Out: &syncbuf.Buffer{}, Width: 80, Height: 10})
 	v.Close()
 	v.Close()
 	done := make(chan error, 1)
@@ -148,7 +130,7 @@ func TestKeysFromInput(t *testing.T) {
 	defer pw.Close()
 	canceled := make(chan struct{})
 	var once sync.Once
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	v := New(Options{In: pr, Out: out, Width: 100, Height: 10, NoColor: true, Cancel: func() { once.Do(func() { close(canceled) }) }})
 	r := rec{id: "keys"}
 	v.Event(r.started(t))

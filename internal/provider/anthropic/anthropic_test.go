@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/parleyhq/parley/internal/provider/providertest"
 
 	"go.uber.org/goleak"
 
@@ -77,19 +76,7 @@ func setup(t *testing.T, model string) (*fakellm.Server, *Model, *bodies) {
 
 func asProviderError(t *testing.T, err error) *provider.Error {
 	t.Helper()
-	if err == nil {
-		t.Fatal("got no error")
-	}
-	var pe *provider.Error
-	if !errors.As(err, &pe) {
-		t.Fatalf("error %T %v is not a *provider.Error", err, err)
-	}
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		if strings.Contains(e.Error(), testKey) {
-			t.Fatalf("error chain contains the key: %v", e)
-		}
-	}
-	return pe
+	return providertest.AsError(t, err, testKey)
 }
 
 func TestStreamsTextDeltasAndUsage(t *testing.T) {
@@ -236,100 +223,6 @@ func TestHeaders(t *testing.T) {
 	}
 }
 
-func TestHTTPErrors(t *testing.T) {
-	for _, tc := range []struct {
-		reply      fakellm.Reply
-		class      provider.Class
-		retryAfter time.Duration
-	}{
-		{fakellm.Reply{Status: 429, RetryAfter: "1", ErrorMessage: "slow down"}, provider.ClassRateLimited, time.Second},
-		{fakellm.Reply{Status: 500, ErrorMessage: "boom"}, provider.ClassServer, 0},
-		{fakellm.Reply{Status: 529, ErrorMessage: "overloaded"}, provider.ClassServer, 0},
-		{fakellm.Reply{Status: 401, ErrorMessage: "who are you"}, provider.ClassAuth, 0},
-		{fakellm.Reply{Status: 403, ErrorMessage: "not yours"}, provider.ClassAuth, 0},
-		{fakellm.Reply{Status: 400, ErrorMessage: "bad field"}, provider.ClassBadRequest, 0},
-		{fakellm.Reply{Status: 404, ErrorMessage: "no such model"}, provider.ClassBadRequest, 0},
-	} {
-		t.Run(fmt.Sprint(tc.reply.Status), func(t *testing.T) {
-			srv, m, _ := setup(t, "claude-x")
-			srv.Script("claude-x", fakellm.Script{Replies: []fakellm.Reply{tc.reply}})
-			_, err := m.Generate(context.Background(), provider.Request{Prompt: "x"}, nil)
-			pe := asProviderError(t, err)
-			if pe.Class != tc.class || pe.Status != tc.reply.Status || pe.RetryAfter != tc.retryAfter {
-				t.Fatalf("got %v (status %d, retry after %v), want %s %d %v", pe, pe.Status, pe.RetryAfter, tc.class, tc.reply.Status, tc.retryAfter)
-			}
-			if !strings.Contains(pe.Message, tc.reply.ErrorMessage) || !strings.Contains(pe.Message, srv.URL()) {
-				t.Fatalf("message %q lacks the server's message or host", pe.Message)
-			}
-			if len(srv.Calls()) != 1 {
-				t.Fatalf("the SDK retried: %d calls", len(srv.Calls()))
-			}
-		})
-	}
-}
-
-func TestWrongKeyIsAuth(t *testing.T) {
-	srv := fakellm.Start(t, fakellm.Options{RequireKey: testKey})
-	m := New(Config{BaseURL: srv.URL(), APIKey: "sk-ant-wrong-key-000000", Model: "claude-x"})
-	_, err := m.Generate(context.Background(), provider.Request{Prompt: "x"}, nil)
-	if pe := asProviderError(t, err); pe.Class != provider.ClassAuth || pe.Retryable() {
-		t.Fatalf("got %v", pe)
-	}
-}
-
-func TestKeyIsRedacted(t *testing.T) {
-	srv, m, _ := setup(t, "claude-x")
-	srv.Script("claude-x", fakellm.Script{Replies: []fakellm.Reply{{Status: 400, ErrorMessage: "the key " + testKey + " may not do that"}}})
-	_, err := m.Generate(context.Background(), provider.Request{Prompt: "x"}, nil)
-	pe := asProviderError(t, err) // fails if the key shows
-	if !strings.Contains(pe.Message, "[redacted]") {
-		t.Fatalf("message = %q", pe.Message)
-	}
-}
-
-func TestStreamCutIsConnection(t *testing.T) {
-	srv, m, _ := setup(t, "claude-x")
-	srv.Script("claude-x", fakellm.Script{Replies: []fakellm.Reply{{Text: longText, ChunkSize: 4, CutAfter: 10}}})
-	var got strings.Builder
-	_, err := m.Generate(context.Background(), provider.Request{Prompt: "x"}, func(d string) { got.WriteString(d) })
-	pe := asProviderError(t, err)
-	if pe.Class != provider.ClassConnection || !pe.Retryable() {
-		t.Fatalf("got %v", pe)
-	}
-	if got.String() != string([]rune(longText)[:10]) {
-		t.Fatalf("deltas before the cut = %q", got.String())
-	}
-}
-
-func TestMalformedStreamIsAnError(t *testing.T) {
-	srv, m, _ := setup(t, "claude-x")
-	srv.Script("claude-x", fakellm.Script{Replies: []fakellm.Reply{{Malformed: true}}})
-	resp, err := m.Generate(context.Background(), provider.Request{Prompt: "x"}, nil)
-	pe := asProviderError(t, err)
-	if pe.Class != provider.ClassServer || resp.Text != "" {
-		t.Fatalf("got %v, text %q", pe, resp.Text)
-	}
-}
-
-func TestHangEndsWithTheContext(t *testing.T) {
-	srv, m, _ := setup(t, "claude-x")
-	srv.Script("claude-x", fakellm.Script{Replies: []fakellm.Reply{{Hang: true}}})
-
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
-	defer cancel()
-	_, err := m.Generate(ctx, provider.Request{Prompt: "x"}, nil)
-	if pe := asProviderError(t, err); pe.Class != provider.ClassTimeout {
-		t.Fatalf("deadline: got %v", pe)
-	}
-
-	ctx, cancel = context.WithCancel(context.Background())
-	time.AfterFunc(100*time.Millisecond, cancel)
-	_, err = m.Generate(ctx, provider.Request{Prompt: "x"}, nil)
-	if pe := asProviderError(t, err); pe.Class != provider.ClassCanceled {
-		t.Fatalf("cancel: got %v", pe)
-	}
-}
-
 // sseServer answers every request with the given SSE body, for the cases the fake
 // does not script: error events inside a 200 stream and clean early ends.
 func sseServer(t *testing.T, body string) *httptest.Server {
@@ -386,25 +279,20 @@ func TestRefusalFailsTheTurn(t *testing.T) {
 	}
 }
 
-func TestConcurrentCalls(t *testing.T) {
-	srv, m, _ := setup(t, "claude-x")
-	srv.Script("claude-x", fakellm.Script{Replies: []fakellm.Reply{{Text: longText, ChunkSize: 9, ChunkDelay: time.Millisecond}}})
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for range 8 {
-		wg.Go(func() {
-			resp, err := m.Generate(context.Background(), provider.Request{Prompt: "x"}, nil)
-			if err == nil && resp.Text != longText {
-				err = fmt.Errorf("text %q", resp.Text)
-			}
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+// The behaviour every HTTP provider shares (internal/provider/providertest).
+func TestSharedBehaviour(t *testing.T) {
+	providertest.Run(t, providertest.Target{
+		Key:   testKey,
+		Model: "claude-x",
+		New: func(t *testing.T) (*fakellm.Server, provider.Model) {
+			srv, m, _ := setup(t, "claude-x")
+			return srv, m
+		},
+		WithKey: func(t *testing.T, srv *fakellm.Server, key string) provider.Model {
+			return New(Config{BaseURL: srv.URL(), APIKey: key, Model: "claude-x"})
+		},
+		WrongKey:  "sk-ant-wrong-key-000000",
+		Statuses:  append([]providertest.Status{{Reply: fakellm.Reply{Status: 529, ErrorMessage: "overloaded"}, Class: provider.ClassServer}}, providertest.CommonStatuses...),
+		CutDeltas: []int{10},
+	})
 }

@@ -2,14 +2,13 @@ package openai
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/parleyhq/parley/internal/fakellm"
+	"github.com/parleyhq/parley/internal/provider/providertest"
 	"github.com/parleyhq/parley/provider"
 )
 
@@ -49,54 +48,24 @@ func TestStreamsTextUsageAndDeltas(t *testing.T) {
 
 func classOf(t *testing.T, err error) *provider.Error {
 	t.Helper()
-	var pe *provider.Error
-	if !errors.As(err, &pe) {
-		t.Fatalf("%T %v is not a *provider.Error", err, err)
-	}
-	if strings.Contains(pe.Error(), key) {
-		t.Errorf("the key leaked into %q", pe.Error())
-	}
-	return pe
+	return providertest.AsError(t, err, key)
 }
 
-func TestFaults(t *testing.T) {
-	cases := []struct {
-		name  string
-		reply fakellm.Reply
-		class provider.Class
-	}{
-		{"rate limited", fakellm.Reply{Status: 429, RetryAfter: "2"}, provider.ClassRateLimited},
-		{"server error", fakellm.Reply{Status: 503}, provider.ClassServer},
-		{"auth", fakellm.Reply{Status: 401, ErrorMessage: "Incorrect API key provided: " + key}, provider.ClassAuth},
-		{"bad request", fakellm.Reply{Status: 400, ErrorMessage: "context length exceeded"}, provider.ClassBadRequest},
-		{"stream cut", fakellm.Reply{Text: strings.Repeat("x", 200), CutAfter: 40}, provider.ClassConnection},
-		{"malformed", fakellm.Reply{Text: "hello", Malformed: true}, provider.ClassServer},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, m := start(t, tc.reply)
-			_, err := m.Generate(context.Background(), provider.Request{Prompt: "q"}, nil)
-			pe := classOf(t, err)
-			if pe.Class != tc.class {
-				t.Errorf("class %s, want %s (%v)", pe.Class, tc.class, pe)
-			}
-			if tc.class == provider.ClassRateLimited && pe.RetryAfter != 2*time.Second {
-				t.Errorf("retry after %v", pe.RetryAfter)
-			}
-		})
-	}
-}
-
-func TestHangEndsWithTheContext(t *testing.T) {
-	_, m := start(t, fakellm.Reply{Hang: true})
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_, err := m.Generate(ctx, provider.Request{Prompt: "q"}, nil)
-	if pe := classOf(t, err); pe.Class != provider.ClassTimeout {
-		t.Errorf("class %s", pe.Class)
-	}
-	if time.Since(start) > 2*time.Second {
-		t.Error("the call outlived its context")
-	}
+// The behaviour every HTTP provider shares (internal/provider/providertest).
+func TestSharedBehaviour(t *testing.T) {
+	temp := 0.5
+	providertest.Run(t, providertest.Target{
+		Key:   key,
+		Model: "m",
+		New: func(t *testing.T) (*fakellm.Server, provider.Model) {
+			return start(t)
+		},
+		WithKey: func(t *testing.T, srv *fakellm.Server, k string) provider.Model {
+			return New(Config{BaseURL: srv.URL() + "/v1", APIKey: k, Model: "m"})
+		},
+		WrongKey:   "sk-openai-wrong-0000000000000",
+		Statuses:   append([]providertest.Status{{Reply: fakellm.Reply{Status: 503, ErrorMessage: "busy"}, Class: provider.ClassServer}}, providertest.CommonStatuses...),
+		CutDeltas:  []int{8, 10},
+		Concurrent: provider.Request{System: "s", Prompt: "x", Temperature: &temp},
+	})
 }

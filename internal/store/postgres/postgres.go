@@ -326,32 +326,27 @@ func (s *Store) explainRefusal(ctx context.Context, e *debate.Event) error {
 
 // Events implements store.Store.
 func (s *Store) Events(ctx context.Context, id string) ([]debate.Event, error) {
-	events, err := s.eventsAfter(ctx, id, 0)
-	if err != nil {
-		return nil, err
-	}
-	// A debate is created by its first event, so an empty log means no debate.
-	if len(events) == 0 {
-		return nil, fmt.Errorf("%w: %q", store.ErrNotFound, id)
-	}
-	return events, nil
+	return s.log().Events(ctx, id)
 }
 
 // EventsSince implements store.Store.
 func (s *Store) EventsSince(ctx context.Context, id string, after int) ([]debate.Event, error) {
-	events, err := s.eventsAfter(ctx, id, after)
-	if err != nil || len(events) > 0 {
-		return events, err
-	}
+	return s.log().EventsSince(ctx, id, after)
+}
+
+func (s *Store) log() store.Log { return store.Log{After: s.eventsAfter, Exists: s.exists} }
+
+// exists reports whether debate id has a row.
+func (s *Store) exists(ctx context.Context, id string) (bool, error) {
 	var one int
-	err = s.pool.QueryRow(ctx, `SELECT 1 FROM parley_debates WHERE id = $1`, id).Scan(&one)
+	err := s.pool.QueryRow(ctx, `SELECT 1 FROM parley_debates WHERE id = $1`, id).Scan(&one)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return nil, fmt.Errorf("%w: %q", store.ErrNotFound, id)
+		return false, nil
 	case err != nil:
-		return nil, fmt.Errorf("postgres store: %w", err)
+		return false, fmt.Errorf("postgres store: %w", err)
 	}
-	return []debate.Event{}, nil
+	return true, nil
 }
 
 func (s *Store) eventsAfter(ctx context.Context, id string, after int) ([]debate.Event, error) {

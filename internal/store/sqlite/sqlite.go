@@ -568,37 +568,29 @@ func explainRefusal(ctx context.Context, tx *sql.Tx, e *debate.Event) error {
 
 // Events implements store.Store.
 func (s *Store) Events(ctx context.Context, id string) ([]debate.Event, error) {
-	events, err := s.eventsAfter(ctx, id, 0)
-	if err != nil {
-		return nil, err
-	}
-	// A debate is created by its first event, so an empty log means no debate.
-	if len(events) == 0 {
-		return nil, fmt.Errorf("%w: %q", store.ErrNotFound, id)
-	}
-	return events, nil
+	return s.log().Events(ctx, id)
 }
 
 // EventsSince implements store.Store.
 func (s *Store) EventsSince(ctx context.Context, id string, after int) ([]debate.Event, error) {
-	events, err := s.eventsAfter(ctx, id, after)
-	if err != nil || len(events) > 0 {
-		return events, err
-	}
-	// Nothing newer: say whether the debate exists at all. This costs a second
-	// query only on the path where the first one found nothing.
-	var one int
-	err = s.r.QueryRowContext(ctx, `SELECT 1 FROM debates WHERE id = ?`, id).Scan(&one)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, fmt.Errorf("%w: %q", store.ErrNotFound, id)
-	case err != nil:
-		return nil, fmt.Errorf("sqlite store: %w", err)
-	}
-	return []debate.Event{}, nil
+	return s.log().EventsSince(ctx, id, after)
 }
 
-// eventsAfter reads the events of id with a Seq above after, in order.
+func (s *Store) log() store.Log { return store.Log{After: s.eventsAfter, Exists: s.exists} }
+
+// exists reports whether debate id has a row.
+func (s *Store) exists(ctx context.Context, id string) (bool, error) {
+	var one int
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM debates WHERE id = ?`, id).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("sqlite store: %w", err)
+	}
+	return true, nil
+}
+
 func (s *Store) eventsAfter(ctx context.Context, id string, after int) ([]debate.Event, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT data FROM events WHERE debate_id = ? AND seq > ? ORDER BY seq`, id, after)
 	if err != nil {

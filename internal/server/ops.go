@@ -11,7 +11,6 @@ import (
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/report"
-	"github.com/parleyhq/parley/internal/store"
 )
 
 // readyTimeout bounds a readiness check: a probe that hangs is worse than one that
@@ -70,12 +69,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	sum, err := s.opts.Store.Get(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no debate with id %q", id))
-		return
-	}
-	if err != nil {
-		s.serverError(w, "reading debate "+id, err)
+	if s.readFailed(w, id, err) {
 		return
 	}
 	if sum.Status != debate.StatusRunning {

@@ -2,12 +2,10 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/parleyhq/parley/debate"
-	"github.com/parleyhq/parley/internal/store"
 )
 
 // ResumeFunc continues a stored, interrupted debate on the server, like `parley
@@ -27,12 +25,7 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	sum, err := s.opts.Store.Get(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no debate with id %q", id))
-		return
-	}
-	if err != nil {
-		s.serverError(w, "reading debate "+id, err)
+	if s.readFailed(w, id, err) {
 		return
 	}
 	switch {

@@ -482,17 +482,26 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, store.Rows(list))
 }
 
+// readFailed answers a failed read of debate id, 404 when there is no such
+// debate, and reports whether it did.
+func (s *Server) readFailed(w http.ResponseWriter, id string, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no debate with id %q", id))
+	default:
+		s.serverError(w, "reading debate "+id, err)
+	}
+	return true
+}
+
 // record folds a debate's log into its Record; ok is false when an answer was
 // already written (not found, or an error).
 func (s *Server) record(w http.ResponseWriter, r *http.Request) (*debate.Record, bool) {
 	id := r.PathValue("id")
 	events, err := s.opts.Store.Events(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no debate with id %q", id))
-		return nil, false
-	}
-	if err != nil {
-		s.serverError(w, "reading debate "+id, err)
+	if s.readFailed(w, id, err) {
 		return nil, false
 	}
 	rec := debate.Replay(events)

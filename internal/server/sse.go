@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/debate"
-	"github.com/parleyhq/parley/internal/store"
 )
 
 // The event stream of one debate (GET /api/debates/{id}/events).
@@ -58,12 +56,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		live = sub.C
 	}
 	backlog, err := s.opts.Store.EventsSince(ctx, id, after)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no debate with id %q", id))
-		return
-	}
-	if err != nil {
-		s.serverError(w, "reading debate "+id, err)
+	if s.readFailed(w, id, err) {
 		return
 	}
 

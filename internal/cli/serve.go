@@ -288,27 +288,20 @@ type localBackend struct {
 	mu      sync.Mutex
 	closing bool
 	wg      sync.WaitGroup
-	cancels map[string]context.CancelFunc // the debates running, by id
+	running server.Running
 }
 
 func newLocalBackend(p *session.Service, st store.Store, hub *server.Hub, log *slog.Logger, max int) *localBackend {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &localBackend{prep: p, st: st, hub: hub, log: log, ctx: ctx, stop: cancel, slots: make(chan struct{}, max), cancels: map[string]context.CancelFunc{}}
+	return &localBackend{prep: p, st: st, hub: hub, log: log, ctx: ctx, stop: cancel, slots: make(chan struct{}, max)}
 }
 
 func (l *localBackend) store() server.Store { return l.st }
 func (l *localBackend) close()              { l.stop(); l.st.Close() }
 
 // cancel interrupts one debate (recorded as interrupted: resumable).
-func (l *localBackend) cancel(_ context.Context, id string) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	c, ok := l.cancels[id]
-	if !ok {
-		return server.ErrNotRunningHere
-	}
-	c()
-	return nil
+func (l *localBackend) cancel(ctx context.Context, id string) error {
+	return l.running.Cancel(ctx, id)
 }
 
 func (l *localBackend) start(ctx context.Context, req server.Request) (string, error) {
@@ -348,15 +341,13 @@ func (l *localBackend) start(ctx context.Context, req server.Request) (string, e
 	}
 	l.wg.Add(1)
 	dctx, dcancel := context.WithCancel(l.ctx)
-	l.cancels[d.ID] = dcancel
+	remove := l.running.Add(d.ID, dcancel)
 	l.mu.Unlock()
 	go func() {
 		defer l.wg.Done()
 		defer release()
 		defer func() {
-			l.mu.Lock()
-			delete(l.cancels, d.ID)
-			l.mu.Unlock()
+			remove()
 			dcancel()
 		}()
 		rec, err := session.Run(dctx, p, rcd, emit)
@@ -419,8 +410,7 @@ type teamBackend struct {
 	// stopped tells the metrics and traces that a debate stopped running here
 	// without finishing (handed to the queue, or let go to another replica).
 	stopped func(id string)
-	mu      sync.Mutex
-	cancels map[string]context.CancelFunc // the debates this replica runs
+	running server.Running // the debates this replica runs
 }
 
 // errHandedOn stops the engine on purpose: after the debate_started event when the
@@ -433,7 +423,7 @@ func newTeamBackend(ctx context.Context, p *session.Service, dsn string, hub *se
 	if err != nil {
 		return nil, usageErr("check the PostgreSQL URL given to --db or PARLEY_DB", "%v", err)
 	}
-	t := &teamBackend{prep: p, st: st, hub: hub, log: log, stopped: func(string) {}, cancels: map[string]context.CancelFunc{}}
+	t := &teamBackend{prep: p, st: st, hub: hub, log: log, stopped: func(string) {}}
 	t.runner, err = jobs.New(ctx, jobs.Config{
 		Pool: st.Pool(), Store: st, Run: t.run,
 		Workers: o.maxDebates, LeaseTTL: o.leaseTTL, Logger: log, Middleware: o.jobMiddleware,
@@ -453,15 +443,8 @@ func (t *teamBackend) store() server.Store { return t.st }
 // cancel interrupts a debate if this replica runs it. Canceling the job's context
 // would hand the debate on to another replica; a canceled debate records its
 // interruption instead (see run).
-func (t *teamBackend) cancel(_ context.Context, id string) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	c, ok := t.cancels[id]
-	if !ok {
-		return server.ErrNotRunningHere
-	}
-	c()
-	return nil
+func (t *teamBackend) cancel(ctx context.Context, id string) error {
+	return t.running.Cancel(ctx, id)
 }
 
 // close stops the job queue if drain did not (the server failed to start) and
@@ -541,13 +524,9 @@ func (t *teamBackend) run(ctx context.Context, id string) error {
 	// job; any other end of ctx hands the debate on to another replica.
 	dctx, dcancel := context.WithCancel(ctx)
 	var canceled atomic.Bool
-	t.mu.Lock()
-	t.cancels[id] = func() { canceled.Store(true); dcancel() }
-	t.mu.Unlock()
+	remove := t.running.Add(id, func() { canceled.Store(true); dcancel() })
 	defer func() {
-		t.mu.Lock()
-		delete(t.cancels, id)
-		t.mu.Unlock()
+		remove()
 		dcancel()
 		t.stopped(id)
 	}()

@@ -99,21 +99,11 @@ type env struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu      sync.Mutex
-	cancels map[string]context.CancelFunc // the debates running, by id
+	running server.Running
 }
 
 // cancelDebate is a server.Options.Cancel for the debates env runs.
-func (e *env) cancelDebate(_ context.Context, id string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	c, ok := e.cancels[id]
-	if !ok {
-		return server.ErrNotRunningHere
-	}
-	c()
-	return nil
-}
+func (e *env) cancelDebate(ctx context.Context, id string) error { return e.running.Cancel(ctx, id) }
 
 func newEnv(t *testing.T, opts server.Options) *env {
 	t.Helper()
@@ -128,7 +118,7 @@ func newEnvHub(t *testing.T, opts server.Options, hub *server.Hub) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, store: st, hub: hub, delay: 20 * time.Millisecond, mode: "quick", cancels: map[string]context.CancelFunc{}}
+	e := &env{t: t, store: st, hub: hub, delay: 20 * time.Millisecond, mode: "quick"}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	opts.Store = st
 	if opts.Start == nil {
@@ -169,16 +159,12 @@ func (e *env) start(ctx context.Context, req server.Request) (string, error) {
 	started := make(chan error, 1)
 	var once sync.Once
 	ctx, cancel := context.WithCancel(e.ctx)
-	e.mu.Lock()
-	e.cancels[d.ID] = cancel
-	e.mu.Unlock()
+	remove := e.running.Add(d.ID, cancel)
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
 		defer func() {
-			e.mu.Lock()
-			delete(e.cancels, d.ID)
-			e.mu.Unlock()
+			remove()
 			cancel()
 		}()
 		_, err := debate.Run(ctx, d, func(ev debate.Event) error {

@@ -132,6 +132,13 @@ type streamed struct {
 // follow reads debate id's event stream from after seq `after` until it ends.
 func (s *served) follow(id string, after int) streamed {
 	s.t.Helper()
+	return s.following(id, after, nil)
+}
+
+// following is follow that closes first, when it is not nil, once the first event
+// has come: the stream is open and the server is sending it.
+func (s *served) following(id string, after int, first chan<- struct{}) streamed {
+	s.t.Helper()
 	req, _ := http.NewRequest("GET", s.base+"/api/debates/"+id+"/events", nil)
 	if after > 0 {
 		req.Header.Set("Last-Event-ID", fmt.Sprint(after))
@@ -147,12 +154,18 @@ func (s *served) follow(id string, after int) streamed {
 	if res.StatusCode != 200 {
 		s.t.Fatalf("events of %s: %d", id, res.StatusCode)
 	}
-	return readStream(res.Body)
+	return readStream(res.Body, first)
 }
 
-func readStream(r io.Reader) streamed {
+// readStream reads an event stream until it ends, closing first (if not nil) on
+// its first event.
+func readStream(r io.Reader, first chan<- struct{}) streamed {
 	var out streamed
 	sse.ReadAll(r, func(ev sse.Event) bool {
+		if first != nil {
+			close(first)
+			first = nil
+		}
 		switch {
 		case ev.Name == "finished":
 			out.finished = ev.Data

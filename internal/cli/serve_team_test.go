@@ -19,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/cli"
 	"github.com/parleyhq/parley/internal/fakellm"
+	"github.com/parleyhq/parley/internal/sse"
 	"github.com/parleyhq/parley/internal/store/postgres"
 	"github.com/parleyhq/parley/internal/store/postgres/pgtest"
 )
@@ -162,7 +163,10 @@ func TestTeamFailover(t *testing.T) {
 	// once it is following the stream (its first event has come).
 	watched := make(chan streamed, 1)
 	following := make(chan struct{})
-	go func() { watched <- survivor.served(t).following(id, 0, following) }()
+	var once sync.Once
+	go func() {
+		watched <- survivor.served(t).following(id, 0, func(sse.Event) { once.Do(func() { close(following) }) })
+	}()
 	select {
 	case <-following:
 	case <-time.After(20 * time.Second):

@@ -135,9 +135,9 @@ func (s *served) follow(id string, after int) streamed {
 	return s.following(id, after, nil)
 }
 
-// following is follow that closes first, when it is not nil, once the first event
-// has come: the stream is open and the server is sending it.
-func (s *served) following(id string, after int, first chan<- struct{}) streamed {
+// following is follow that calls seen, when it is not nil, with every event as it
+// comes: the first says that the stream is open and the server is sending it.
+func (s *served) following(id string, after int, seen func(sse.Event)) streamed {
 	s.t.Helper()
 	req, _ := http.NewRequest("GET", s.base+"/api/debates/"+id+"/events", nil)
 	if after > 0 {
@@ -154,17 +154,16 @@ func (s *served) following(id string, after int, first chan<- struct{}) streamed
 	if res.StatusCode != 200 {
 		s.t.Fatalf("events of %s: %d", id, res.StatusCode)
 	}
-	return readStream(res.Body, first)
+	return readStream(res.Body, seen)
 }
 
-// readStream reads an event stream until it ends, closing first (if not nil) on
-// its first event.
-func readStream(r io.Reader, first chan<- struct{}) streamed {
+// readStream reads an event stream until it ends, calling seen (if not nil) with
+// every event.
+func readStream(r io.Reader, seen func(sse.Event)) streamed {
 	var out streamed
 	sse.ReadAll(r, func(ev sse.Event) bool {
-		if first != nil {
-			close(first)
-			first = nil
+		if seen != nil {
+			seen(ev)
 		}
 		switch {
 		case ev.Name == "finished":

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/fakellm"
+	"github.com/parleyhq/parley/internal/mcpserver/mcptest"
 	"github.com/parleyhq/parley/internal/session"
 )
 
@@ -88,25 +88,23 @@ func (e *mcpEnv) scriptPanel(confidence map[string]int) {
 // mcpClient is an MCP client session with the progress notifications it received.
 type mcpClient struct {
 	cs       *mcp.ClientSession
-	mu       sync.Mutex
-	progress []*mcp.ProgressNotificationParams
+	progress *mcptest.Progress
 }
 
 func (c *mcpClient) notifications() []*mcp.ProgressNotificationParams {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]*mcp.ProgressNotificationParams(nil), c.progress...)
+	return c.progress.Got()
 }
 
-// awaitNotifications waits for n notifications and returns what arrived. The server
-// sends them all before the result, but the SDK's client may hand the result back
-// before its handler has seen the last one.
-func (c *mcpClient) awaitNotifications(n int) []*mcp.ProgressNotificationParams {
-	for deadline := time.Now().Add(5 * time.Second); len(c.notifications()) < n && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
+// awaitNotifications returns the progress notifications of the calls so far, once
+// the client has handled every one the server sent before the last result: the
+// SDK's client may hand the result back before its handler has seen the last one.
+func (c *mcpClient) awaitNotifications(t *testing.T) []*mcp.ProgressNotificationParams {
+	t.Helper()
+	got, ok := c.progress.Settled(5 * time.Second)
+	if !ok {
+		t.Fatalf("the client handled %d progress notifications; more came before the result", len(got))
 	}
-	time.Sleep(20 * time.Millisecond) // and no more than n
-	return c.notifications()
+	return got
 }
 
 // connect serves parley's MCP server in-process over the SDK's in-memory
@@ -117,17 +115,13 @@ func (e *mcpEnv) connect(t *testing.T, o mcpOptions) *mcpClient {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serveMCP(ctx, e.io(), o, serverT) }()
-	c := &mcpClient{}
+	c := &mcpClient{progress: mcptest.New()}
 	client := mcp.NewClient(&mcp.Implementation{Name: "parley-test", Version: "1"}, &mcp.ClientOptions{
-		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			c.progress = append(c.progress, req.Params)
-		},
+		ProgressNotificationHandler: c.progress.Handle,
 	})
 	cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
 	defer ccancel()
-	cs, err := client.Connect(cctx, clientT, nil)
+	cs, err := client.Connect(cctx, c.progress.Transport(clientT), nil)
 	if err != nil {
 		cancel()
 		t.Fatalf("connect: %v", err)
@@ -226,7 +220,7 @@ func TestMCPDebateOverInMemoryTransport(t *testing.T) {
 	}
 
 	// One notification per finished turn (2 seats × 3 rounds), then the verdict's.
-	got := c.awaitNotifications(7)
+	got := c.awaitNotifications(t)
 	if len(got) != 7 {
 		t.Fatalf("%d progress notifications, want 7: %v", len(got), got)
 	}
@@ -484,7 +478,7 @@ func TestMCPKeyNeverReachesTheCaller(t *testing.T) {
 	}
 	rec, raw := resultRecord(t, res)
 	everything := resultText(res) + raw
-	for _, p := range c.awaitNotifications(4) {
+	for _, p := range c.awaitNotifications(t) {
 		everything += p.Message
 	}
 	get, err := c.call(context.Background(), "get_debate", map[string]any{"id": rec.ID, "transcript": true}, nil)

@@ -12,6 +12,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/sse"
 )
 
 const serveMCPToken = "mcp-token-4b1f9e27c3d85a60"
@@ -198,6 +199,22 @@ func TestServeMCPLongDebateNeverBlocksACall(t *testing.T) {
 	if id == "" {
 		t.Fatalf("start_debate: %+v", res.StructuredContent)
 	}
+	// The tools offer no way to wait (each returns at once: that is what this test
+	// checks), so the loop polls as an agent would, but on news rather than on a
+	// clock: it asks again whenever the debate's event stream (the HTTP API's,
+	// read from the same store) brings an event, and once that stream has ended
+	// (the debate is finished), at a short interval until the status says so too.
+	news := make(chan struct{}, 1) // a wake-up, not a count
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		s.following(id, 0, func(sse.Event) {
+			select {
+			case news <- struct{}{}:
+			default:
+			}
+		})
+	}()
 	lastDone := -1.0
 	for {
 		st := call("debate_status", map[string]any{"id": id}).StructuredContent.(map[string]any)
@@ -223,9 +240,20 @@ func TestServeMCPLongDebateNeverBlocksACall(t *testing.T) {
 		if time.Since(began) > 2*time.Minute {
 			t.Fatal("the debate did not finish")
 		}
-		time.Sleep(500 * time.Millisecond)
+		select {
+		case <-news:
+		case <-ended:
+			time.Sleep(20 * time.Millisecond) // stored as finished: the status is about to say so
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no event of the debate for 30 s\n%s", s.log.String())
+		}
 	}
 	took := time.Since(began)
+	select {
+	case <-ended:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the event stream did not end with the debate")
+	}
 	if took < 4*latency {
 		t.Fatalf("the debate took %v: the scripted latency did not apply, so the test proves nothing", took)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/debate"
+	"github.com/parleyhq/parley/internal/jobs/jobstest"
 	"github.com/parleyhq/parley/internal/store/postgres"
 	"github.com/parleyhq/parley/internal/store/postgres/pgtest"
 )
@@ -37,7 +38,9 @@ func TestTeamCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	time.Sleep(2 * time.Second) // River's retry would come within a second or so
+	// The job is done for good: had it failed instead, it would be waiting for
+	// River's retry ('retryable'), and WaitSettled waits through the retry.
+	jobstest.WaitSettled(t, dsn, 30*time.Second)
 	events, err := st.Events(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/cli"
 	"github.com/parleyhq/parley/internal/fakellm"
+	"github.com/parleyhq/parley/internal/sse"
 	"github.com/parleyhq/parley/internal/store/postgres"
 	"github.com/parleyhq/parley/internal/store/postgres/pgtest"
 )
@@ -158,10 +159,19 @@ func TestTeamFailover(t *testing.T) {
 		t.Fatalf("the debate's owner (%+v) is neither replica", sum.Owner)
 	}
 
-	// A watcher on the replica that will survive, from the start.
+	// A watcher on the replica that will survive, from the start; the kill comes
+	// once it is following the stream (its first event has come).
 	watched := make(chan streamed, 1)
-	go func() { watched <- survivor.served(t).follow(id, 0) }()
-	time.Sleep(300 * time.Millisecond)
+	following := make(chan struct{})
+	var once sync.Once
+	go func() {
+		watched <- survivor.served(t).following(id, 0, func(sse.Event) { once.Do(func() { close(following) }) })
+	}()
+	select {
+	case <-following:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the watcher got no event from the survivor\nsurvivor:\n%s", survivor.log.String())
+	}
 
 	before := callsPerRound(h.srv)
 	killed := time.Now()

@@ -132,6 +132,13 @@ type streamed struct {
 // follow reads debate id's event stream from after seq `after` until it ends.
 func (s *served) follow(id string, after int) streamed {
 	s.t.Helper()
+	return s.following(id, after, nil)
+}
+
+// following is follow that calls seen, when it is not nil, with every event as it
+// comes: the first says that the stream is open and the server is sending it.
+func (s *served) following(id string, after int, seen func(sse.Event)) streamed {
+	s.t.Helper()
 	req, _ := http.NewRequest("GET", s.base+"/api/debates/"+id+"/events", nil)
 	if after > 0 {
 		req.Header.Set("Last-Event-ID", fmt.Sprint(after))
@@ -147,12 +154,17 @@ func (s *served) follow(id string, after int) streamed {
 	if res.StatusCode != 200 {
 		s.t.Fatalf("events of %s: %d", id, res.StatusCode)
 	}
-	return readStream(res.Body)
+	return readStream(res.Body, seen)
 }
 
-func readStream(r io.Reader) streamed {
+// readStream reads an event stream until it ends, calling seen (if not nil) with
+// every event.
+func readStream(r io.Reader, seen func(sse.Event)) streamed {
 	var out streamed
 	sse.ReadAll(r, func(ev sse.Event) bool {
+		if seen != nil {
+			seen(ev)
+		}
 		switch {
 		case ev.Name == "finished":
 			out.finished = ev.Data

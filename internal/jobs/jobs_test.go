@@ -13,6 +13,7 @@ import (
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/jobs"
+	"github.com/parleyhq/parley/internal/jobs/jobstest"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/postgres"
 	"github.com/parleyhq/parley/internal/store/postgres/pgtest"
@@ -30,6 +31,7 @@ const (
 // debate that never finishes on its own).
 type team struct {
 	t     *testing.T
+	dsn   string // the database's URL, its schema in the search_path
 	store *postgres.Store
 
 	mu      sync.Mutex
@@ -44,12 +46,13 @@ type team struct {
 
 func newTeam(t *testing.T) *team {
 	t.Helper()
-	st, err := postgres.Open(context.Background(), pgtest.Schema(t))
+	dsn := pgtest.Schema(t)
+	st, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return &team{t: t, store: st, ctxs: map[string]context.Context{}, reaps: map[string]int{}, reaped: make(chan struct{}, 1)}
+	return &team{t: t, dsn: dsn, store: st, ctxs: map[string]context.Context{}, reaps: map[string]int{}, reaped: make(chan struct{}, 1)}
 }
 
 func (tm *team) runner(name string) *jobs.Runner {
@@ -315,7 +318,9 @@ func TestRunResults(t *testing.T) {
 		tm.create(a, id)
 	}
 	tm.waitRuns(4, 20*time.Second) // flaky twice: River's first retry comes after about a second
-	time.Sleep(2 * time.Second)
+	// Every job done for good: a further run of any (a retry is 'retryable'
+	// until it runs) would have happened by now, or WaitSettled fails.
+	jobstest.WaitSettled(t, tm.dsn, 20*time.Second)
 	count := func(id string) int32 {
 		v, ok := calls.Load(id)
 		if !ok {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/parleyhq/parley/debate"
 	"github.com/parleyhq/parley/internal/mcpserver"
+	"github.com/parleyhq/parley/internal/mcpserver/mcptest"
 	"github.com/parleyhq/parley/internal/store"
 	"github.com/parleyhq/parley/internal/store/sqlite"
 	"github.com/parleyhq/parley/provider"
@@ -104,8 +105,7 @@ type harness struct {
 	t        *testing.T
 	b        *backend
 	cs       *mcp.ClientSession
-	mu       sync.Mutex
-	progress []*mcp.ProgressNotificationParams
+	progress *mcptest.Progress
 	cancel   context.CancelFunc
 	served   chan error
 }
@@ -128,20 +128,16 @@ func newHarnessWith(t *testing.T, models map[string]provider.Model, serverT, cli
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, b: &backend{st: st, models: models}, served: make(chan error, 1)}
+	h := &harness{t: t, b: &backend{st: st, models: models}, progress: mcptest.New(), served: make(chan error, 1)}
 	srv := mcpserver.New(mcpserver.Options{Run: h.b.run, Resume: h.b.resume, Store: st, Version: "test",
 		Models: func(context.Context) (any, error) { return []map[string]any{{"ref": "fake:a"}}, nil }})
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() { h.served <- srv.Serve(ctx, serverT) }()
 	client := mcp.NewClient(&mcp.Implementation{Name: "test-client", Version: "1"}, &mcp.ClientOptions{
-		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.progress = append(h.progress, req.Params)
-		},
+		ProgressNotificationHandler: h.progress.Handle,
 	})
-	cs, err := client.Connect(context.Background(), clientT, nil)
+	cs, err := client.Connect(context.Background(), h.progress.Transport(clientT), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,26 +158,16 @@ func newHarnessWith(t *testing.T, models map[string]provider.Model, serverT, cli
 	return h
 }
 
-// notifications waits for n progress notifications and returns what arrived. The
-// server sends them before the result, but the client may hand the result back
-// before its handler has seen the last notification.
-func (h *harness) notifications(n int) []*mcp.ProgressNotificationParams {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		h.mu.Lock()
-		got := append([]*mcp.ProgressNotificationParams(nil), h.progress...)
-		h.mu.Unlock()
-		if len(got) >= n || time.Now().After(deadline) {
-			if n > 0 {
-				time.Sleep(20 * time.Millisecond) // and no more than n
-				h.mu.Lock()
-				got = append(got[:0], h.progress...)
-				h.mu.Unlock()
-			}
-			return got
-		}
-		time.Sleep(5 * time.Millisecond)
+// notifications returns the progress notifications of the calls so far, once the
+// client has handled every one the server sent before the last result (the client
+// may hand a result back before its handler has seen the last notification).
+func (h *harness) notifications() []*mcp.ProgressNotificationParams {
+	h.t.Helper()
+	got, ok := h.progress.Settled(5 * time.Second)
+	if !ok {
+		h.t.Fatalf("the client handled %d progress notifications; more came before the result", len(got))
 	}
+	return got
 }
 
 func (h *harness) call(ctx context.Context, tool string, args map[string]any, token any) (*mcp.CallToolResult, error) {
@@ -243,7 +229,7 @@ func TestDebateToolReturnsVerdictAndProgress(t *testing.T) {
 	}
 
 	// One notification per finished call: 3 seats × 3 rounds, then the verdict.
-	got := h.notifications(10)
+	got := h.notifications()
 	if len(got) != 10 {
 		t.Fatalf("%d progress notifications, want 10", len(got))
 	}
@@ -304,7 +290,7 @@ func TestNoProgressWithoutToken(t *testing.T) {
 	if len(rec.Rounds) != 1 || rec.Status != debate.StatusCompleted {
 		t.Errorf("rounds %d status %s", len(rec.Rounds), rec.Status)
 	}
-	if got := h.notifications(0); len(got) != 0 {
+	if got := h.notifications(); len(got) != 0 {
 		t.Errorf("%d notifications without a progress token", len(got))
 	}
 }
@@ -466,13 +452,13 @@ func TestFailedDebateIsFlagged(t *testing.T) {
 		t.Errorf("status %s verdict %v", rec.Status, rec.Verdict)
 	}
 	var failed bool
-	for _, p := range h.notifications(2) { // seat A answers, seat B fails, and one seat cannot go on
+	for _, p := range h.notifications() { // seat A answers, seat B fails, and one seat cannot go on
 		if strings.Contains(p.Message, "seat B (fake:down) failed after 1 attempt(s) (auth)") {
 			failed = true
 		}
 	}
 	if !failed {
-		t.Errorf("no notification of the failed turn: %v", h.notifications(0))
+		t.Errorf("no notification of the failed turn: %v", h.notifications())
 	}
 }
 

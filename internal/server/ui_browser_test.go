@@ -131,9 +131,27 @@ func TestUIMarkdownAndXSS(t *testing.T) {
 			t.Errorf("the rendered answer lacks %s (%s):\n%s", what, expr, evalJS[string](t, tab, first+`.innerHTML`))
 		}
 	}
-	time.Sleep(300 * time.Millisecond) // an onerror would have fired by now
-	if v := evalJS[string](t, tab, `String(window.__xss)`); v != "undefined" {
-		t.Errorf("injected script ran: window.__xss = %s", v)
+	// Nothing in the page carries an inline handler (an onerror= that got through
+	// as markup), so none can run later either.
+	if on := evalJS[[]string](t, tab, `Array.from(document.querySelectorAll('*')).flatMap(el =>
+		Array.from(el.attributes).filter(a => a.name.startsWith('on')).map(a => el.tagName + ' ' + a.name))`); len(on) > 0 {
+		t.Errorf("elements with inline handlers: %v", on)
+	}
+	// An <img src=x> fails to load, and its onerror runs then: wait until every
+	// image in the page has loaded or failed (listening, not replacing its
+	// handlers), then let the tasks already queued (a pending error event) run,
+	// and only then read the flag.
+	xss, err := chromedp.Run(tab, chromedp.Evaluate[string](`(async () => {
+		await Promise.all(Array.from(document.images).filter(i => !i.complete).map(i =>
+			new Promise(r => { i.addEventListener('load', r, {once: true}); i.addEventListener('error', r, {once: true}); })));
+		await new Promise(r => setTimeout(r, 0));
+		return String(window.__xss);
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("waiting for the page's images: %v", err)
+	}
+	if xss != "undefined" {
+		t.Errorf("injected script ran: window.__xss = %s", xss)
 	}
 	if p := probs.get(); len(p) > 0 {
 		t.Errorf("page problems: %v", p)

@@ -456,6 +456,11 @@ func (r *run) run(ctx context.Context) (*Record, error) {
 			}
 			continue
 		}
+		if ctx.Err() != nil {
+			// The caller's end between rounds is an interruption, not the debate's
+			// deadline: dctx is ctx itself when there is no deadline.
+			return r.interrupted(ctx, ctx.Err())
+		}
 		if r.dctx.Err() != nil {
 			stop = StopDeadline
 			break

@@ -515,3 +515,38 @@ func TestNotesReachTheNextRound(t *testing.T) {
 		}
 	}
 }
+
+// A Ctrl-C that lands before a round interrupts the debate (resumable), as one
+// during a call does; it is not the debate's deadline, which would finish it with
+// what was answered. Without a --deadline, the deadline's context is the caller's.
+func TestCancelBetweenRoundsIsAnInterruption(t *testing.T) {
+	models := map[string]provider.Model{"A": answerer("A", 0), "B": answerer("B", 0), "C": answerer("C", 0)}
+	d := newDebate(t, models, map[string]string{"A": "fake:a", "B": "fake:b", "C": "fake:c"})
+	// The vote's verdict is a tally, with no call that would notice the cancel.
+	vote, ok := BuiltinMode("vote")
+	if !ok {
+		t.Fatal("no vote mode")
+	}
+	d.Mode, d.Spec.Mode = vote, "vote"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var log []Event
+	rec, err := Run(ctx, d, func(e Event) error {
+		if e.Kind.Stored() {
+			log = append(log, e)
+		}
+		if e.Kind == KindDebateStarted {
+			cancel() // recorded before the rounds begin: the engine looks at ctx next
+		}
+		return nil
+	})
+	if !errors.Is(err, ErrInterrupted) || rec.Status != StatusInterrupted || rec.StoppedBecause != StopInterrupted {
+		t.Fatalf("err %v, status %s, stopped because %q: want an interruption", err, rec.Status, rec.StoppedBecause)
+	}
+	// And it resumes to a verdict.
+	d.Log = log
+	rec, err = Run(context.Background(), d, func(Event) error { return nil })
+	if err != nil || rec.Status != StatusCompleted || rec.Verdict == nil {
+		t.Fatalf("resume: %v, %s, verdict %v", err, rec.Status, rec.Verdict)
+	}
+}

@@ -123,6 +123,10 @@ type Config struct {
 	Renew time.Duration
 	// Reap is how often a replica looks for abandoned debates; default LeaseTTL/3.
 	Reap time.Duration
+	// FetchPoll is how often the queue looks for jobs when no notification came;
+	// River's default (1s) when zero. A job a stopping replica hands on is picked
+	// up by another one at once through LISTEN/NOTIFY, or else at the next poll.
+	FetchPoll time.Duration
 	// OnReap, when set, is called after every look for abandoned debates, done or
 	// failed: tests wait on passes of the reaper instead of sleeping through them.
 	OnReap func()
@@ -185,8 +189,9 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		Queues:  map[string]river.QueueConfig{Queue: {MaxWorkers: cfg.Workers}},
 		Workers: workers,
 		// River reports at Info what a server's log does not need; keep its warnings.
-		Logger:     slog.New(levelFilter{log.Handler(), slog.LevelWarn}),
-		Middleware: cfg.Middleware,
+		Logger:            slog.New(levelFilter{log.Handler(), slog.LevelWarn}),
+		Middleware:        cfg.Middleware,
+		FetchPollInterval: cfg.FetchPoll,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)

@@ -58,7 +58,7 @@ func newTeam(t *testing.T) *team {
 func (tm *team) runner(name string) *jobs.Runner {
 	tm.t.Helper()
 	r, err := jobs.New(context.Background(), jobs.Config{
-		Pool: tm.store.Pool(), Store: tm.store, LeaseTTL: ttl, Renew: renew, Reap: reap,
+		Pool: tm.store.Pool(), Store: tm.store, LeaseTTL: ttl, Renew: renew, Reap: reap, FetchPoll: 150 * time.Millisecond,
 		OnReap: func() {
 			tm.mu.Lock()
 			tm.reaps[name]++

@@ -22,13 +22,14 @@ import (
 	"github.com/parleyhq/parley/internal/sse"
 	"github.com/parleyhq/parley/internal/store/postgres"
 	"github.com/parleyhq/parley/internal/store/postgres/pgtest"
+	"github.com/parleyhq/parley/internal/syncbuf"
 )
 
 // replica is a `parley serve` process of a team server.
 type replica struct {
 	cmd  *exec.Cmd
 	base string
-	log  *serveLog
+	log  *syncbuf.Buffer
 	done chan struct{}
 }
 
@@ -51,7 +52,7 @@ func startReplica(t *testing.T, h *harness, args ...string) *replica {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	r := &replica{cmd: cmd, log: &serveLog{}, done: make(chan struct{})}
+	r := &replica{cmd: cmd, log: &syncbuf.Buffer{}, done: make(chan struct{})}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)

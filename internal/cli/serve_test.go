@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,32 +18,15 @@ import (
 	"github.com/parleyhq/parley/internal/cli"
 	"github.com/parleyhq/parley/internal/fakellm"
 	"github.com/parleyhq/parley/internal/sse"
+	"github.com/parleyhq/parley/internal/syncbuf"
 )
-
-// serveLog is a buffer the server's goroutines may write to while a test reads.
-type serveLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *serveLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *serveLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // served is a `parley serve` running in this process.
 type served struct {
 	t      *testing.T
 	base   string
 	token  string
-	log    *serveLog
+	log    *syncbuf.Buffer
 	stop   func() int // stops the server and returns its exit code
 	client *http.Client
 }
@@ -54,7 +36,7 @@ func (h *harness) serve(args ...string) *served {
 	h.t.Helper()
 	t := h.t.(*testing.T)
 	ctx, cancel := context.WithCancel(context.Background())
-	log := &serveLog{}
+	log := &syncbuf.Buffer{}
 	io := cli.IO{In: strings.NewReader(""), Out: log, Err: log, Env: func(k string) string { return h.env[k] }}
 	addr, done, err := cli.ServeInProcess(ctx, io, append([]string{"--addr", "127.0.0.1:0", "--poll", "50ms"}, args...)...)
 	if err != nil {
@@ -285,7 +267,7 @@ func TestServeRefusesOpenAddressWithoutToken(t *testing.T) {
 	h := newHarness(t)
 	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0", "192.0.2.1:0"} {
 		ctx, cancel := context.WithCancel(context.Background())
-		log := &serveLog{}
+		log := &syncbuf.Buffer{}
 		io := cli.IO{In: strings.NewReader(""), Out: log, Err: log, Env: func(k string) string { return h.env[k] }}
 		_, done, err := cli.ServeInProcess(ctx, io, "--addr", addr)
 		cancel()

@@ -29,7 +29,6 @@ func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (composed, 
 	}
 	data.Contested = r.contestedBefore(st, n, nc)
 	truncated := false
-	var whole []quoted // the answers quoted word for word, for the log's prompt pieces
 	if n > 1 {
 		prev := n - 1
 		data.OthersRound = prev
@@ -40,12 +39,11 @@ func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (composed, 
 			case o.Seat.Seat == seat:
 				// A reviewer never sees its own answer: it could not judge it blind.
 				if ok && t.OK() && def.Kind != RoundReview {
-					data.Own = &quote{Seat: seat, Round: prev, Text: defang(t.Text, nc)}
-					whole = append(whole, quoted{prev, seat, t.Text})
+					q := answerQuote(prev, seat, t.Text, nc)
+					data.Own = &q
 				}
 			case ok && t.OK():
-				others = append(others, quote{Seat: o.Seat.Seat, Round: prev, Text: defang(t.Text, nc)})
-				whole = append(whole, quoted{prev, o.Seat.Seat, t.Text})
+				others = append(others, answerQuote(prev, o.Seat.Seat, t.Text, nc))
 			default:
 				data.Missing = append(data.Missing, o.Seat.Seat)
 			}
@@ -70,9 +68,7 @@ func (r *run) prompt(st *Record, n int, def RoundDef, p Participant) (composed, 
 		}
 	}
 	text, err := render(def.Prompt, data)
-	// A quote that was defanged or cut is not the recorded answer: promptPieces
-	// looks for the recorded text and, not finding it, leaves the quote in the text.
-	return composed{text: text, truncated: truncated, quotes: whole}, err
+	return composed{text: text, truncated: truncated, quotes: data.quoted()}, err
 }
 
 // composed is a prompt as the engine sends it, and what the log needs to store it.
@@ -149,11 +145,9 @@ func (r *run) verdict(ctx context.Context, st *Record) error {
 			Ranking:     st.Ranking,
 		}
 		var answers []quote
-		var whole []quoted
 		for _, o := range r.panel {
 			if t, ok := st.Turn(last, o.Seat.Seat); ok && t.OK() {
-				answers = append(answers, quote{Seat: o.Seat.Seat, Round: last, Text: defang(t.Text, nc)})
-				whole = append(whole, quoted{last, o.Seat.Seat, t.Text})
+				answers = append(answers, answerQuote(last, o.Seat.Seat, t.Text, nc))
 			} else {
 				data.Missing = append(data.Missing, o.Seat.Seat)
 			}
@@ -178,7 +172,7 @@ func (r *run) verdict(ctx context.Context, st *Record) error {
 		if err != nil {
 			return err
 		}
-		_, ok := r.turn(ctx, last+1, p, composed{text: prompt, quotes: whole}, KindVerdictCompleted, KindVerdictFailed)
+		_, ok := r.turn(ctx, last+1, p, composed{text: prompt, quotes: data.quoted()}, KindVerdictCompleted, KindVerdictFailed)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -119,11 +119,9 @@ func (r *run) summarize(ctx context.Context, n int) error {
 		}
 		nc := nonce(r.spec.Seed, -n, p.Seat.Seat)
 		data := promptData{Problem: r.problem(st), Seat: p.Seat.Seat, Nonce: nc, OthersRound: n}
-		var whole []quoted
 		for _, o := range r.panel {
 			if t, ok := st.Turn(n, o.Seat.Seat); ok && t.OK() {
-				data.Others = append(data.Others, quote{Seat: o.Seat.Seat, Round: n, Text: defang(t.Text, nc)})
-				whole = append(whole, quoted{n, o.Seat.Seat, t.Text})
+				data.Others = append(data.Others, answerQuote(n, o.Seat.Seat, t.Text, nc))
 			}
 		}
 		prompt, err := render("summary", data)
@@ -136,14 +134,14 @@ func (r *run) summarize(ctx context.Context, n int) error {
 		}
 		if perr != nil {
 			t := &Turn{ErrorClass: perr.Class, Error: perr.Error(), Attempts: attempts}
-			t.setPrompt(prompt, whole)
+			t.setPrompt(prompt, data.quoted())
 			if err := r.record(Event{Kind: KindSummaryFailed, Round: n, Seat: p.Seat.Seat, Turn: t}); err != nil {
 				return err
 			}
 			continue
 		}
 		t := &Turn{Text: resp.Text, Usage: resp.Usage, CostUSD: r.cost(p.Seat, resp), Attempts: attempts}
-		t.setPrompt(prompt, whole)
+		t.setPrompt(prompt, data.quoted())
 		return r.record(Event{Kind: KindSummaryCompleted, Round: n, Seat: p.Seat.Seat, Turn: t})
 	}
 	return nil

@@ -28,6 +28,34 @@ type quote struct {
 	Round     int
 	Text      string
 	Truncated bool
+	// raw is the answer as the record holds it, for the log's prompt pieces; empty
+	// for what is not a turn's answer (the chair's summary).
+	raw string
+}
+
+// answerQuote quotes the answer text of seat's turn in round for a prompt with
+// nonce nc.
+func answerQuote(round int, seat, text, nc string) quote {
+	return quote{Seat: seat, Round: round, Text: defang(text, nc), raw: text}
+}
+
+// quoted is the answers the prompt made from d quotes, as the record holds them
+// (promptlog.go): a quote defanged or cut no longer matches its raw text, and
+// promptPieces leaves it in the prompt.
+func (d promptData) quoted() []quoted {
+	var out []quoted
+	add := func(q quote) {
+		if q.raw != "" {
+			out = append(out, quoted{q.Round, q.Seat, q.raw})
+		}
+	}
+	if d.Own != nil {
+		add(*d.Own)
+	}
+	for _, q := range d.Others {
+		add(q)
+	}
+	return out
 }
 
 // promptData is what every template may use.

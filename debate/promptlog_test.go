@@ -58,16 +58,13 @@ func TestStoredPromptsQuoteAnswersByReference(t *testing.T) {
 		var got string
 		if e.Kind == KindVerdictCompleted {
 			key[1] = "verdict"
-			got = e.Turn.PromptText(func(round int, seat string) (string, bool) {
-				q, ok := rec.Turn(round, seat)
-				return q.Text, ok
-			})
+			got = e.Turn.PromptText(rec.Answer)
 		} else {
 			tr, ok := rec.Turn(e.Round, e.Seat)
 			if !ok {
 				t.Fatalf("no turn %d %s in the record", e.Round, e.Seat)
 			}
-			got = tr.Prompt
+			got = rec.PromptOf(tr)
 		}
 		want, ok := sent[key]
 		if !ok {

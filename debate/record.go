@@ -109,7 +109,10 @@ type TurnRecord struct {
 	LatencyMS  int64          `json:"latency_ms"`
 	Attempts   int            `json:"attempts"`
 	Truncated  bool           `json:"truncated,omitempty"`
-	Prompt     string         `json:"-"`
+	// Prompt and PromptPieces are the turn's prompt as the log stores it; PromptOf
+	// puts it together, on demand: no report reads it.
+	Prompt       string        `json:"-"`
+	PromptPieces []PromptPiece `json:"-"`
 	// Reply is the parsed reply, as the engine read it once; reports and eval read it
 	// here rather than parse Text again. Not in the JSON result: its facts are
 	// already there as position, confidence and the rest.
@@ -352,6 +355,17 @@ func (rec *Record) Turn(n int, seat string) (TurnRecord, bool) {
 	return TurnRecord{}, false
 }
 
+// PromptOf is the prompt turn t was sent, whole.
+func (rec *Record) PromptOf(t TurnRecord) string {
+	return (&Turn{Prompt: t.Prompt, PromptPieces: t.PromptPieces}).PromptText(rec.Answer)
+}
+
+// Answer is the text of seat's answer in round n, for Turn.PromptText.
+func (rec *Record) Answer(n int, seat string) (string, bool) {
+	t, ok := rec.Turn(n, seat)
+	return t.Text, ok && t.OK()
+}
+
 func (rec *Record) modelOf(seat string) string {
 	for _, s := range rec.Panel {
 		if s.Seat == seat {
@@ -384,10 +398,7 @@ func (rec *Record) turnFrom(e Event) TurnRecord {
 		t.LatencyMS = x.LatencyMS
 		t.Attempts = x.Attempts
 		t.Truncated = x.Truncated
-		t.Prompt = x.PromptText(func(round int, seat string) (string, bool) {
-			q, ok := rec.Turn(round, seat)
-			return q.Text, ok && q.OK()
-		})
+		t.Prompt, t.PromptPieces = x.Prompt, x.PromptPieces
 	}
 	return t
 }

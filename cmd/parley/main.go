@@ -9,9 +9,11 @@ import (
 	"syscall"
 
 	"github.com/parleyhq/parley/internal/cli"
+	"github.com/parleyhq/parley/internal/startup"
 )
 
 func main() {
+	startup.Done()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args[1:], cli.System())
 	stop()

@@ -305,6 +305,55 @@ func TestProcessInitBudget(t *testing.T) {
 	}
 }
 
+// TestProcessStartup: the two start-up measures of package startup act early
+// enough to matter (docs/STARTUP.md). Its init, which starts the prefault and
+// holds the collector, runs among the first tenth of the package inits, and no
+// garbage collection runs from there to main: Go initialises packages in an order that a new import
+// can move, and each measure is worth 2–10 ms of every command.
+func TestProcessStartup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := builtParley(t)
+	cmd := exec.Command(bin, "version")
+	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=", "GODEBUG=inittrace=1,gctrace=1"}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("parley version: %v\n%s", err, errb.String())
+	}
+	var inits []string
+	gcAfter := map[int]bool{} // a collection after the nth init
+	for _, line := range strings.Split(errb.String(), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) > 2 && f[0] == "init":
+			inits = append(inits, f[1])
+		case len(f) > 2 && f[0] == "gc" && strings.HasPrefix(f[2], "@"):
+			gcAfter[len(inits)] = true
+		}
+	}
+	at := func(pkg string) int {
+		for i, p := range inits {
+			if p == pkg {
+				return i + 1
+			}
+		}
+		t.Fatalf("inittrace lists no %s among %d packages", pkg, len(inits))
+		return 0
+	}
+	pre := at("github.com/parleyhq/parley/internal/startup")
+	t.Logf("%d package inits: package startup's is the %dth", len(inits), pre)
+	if pre > len(inits)/10 {
+		t.Errorf("package startup is initialised %dth of %d, want within the first tenth: has it gained an import?", pre, len(inits))
+	}
+	for n := pre; n < len(inits); n++ {
+		if gcAfter[n] {
+			t.Errorf("a collection ran after init %d (%s), while package startup holds the collector off until main", n, inits[n-1])
+		}
+	}
+}
+
 func versionBest(tb testing.TB, bin string, env []string, n int) time.Duration {
 	var walls []time.Duration
 	for range n {

@@ -175,6 +175,50 @@ func TestReopen(t *testing.T) {
 	}
 }
 
+// TestCloseKeepsTheWALFileAndCheckpoints: closing leaves the -wal file for the
+// next process to reuse (persistWAL) and still checkpoints everything into the
+// database file, so the file alone, copied without its -wal, has the whole log.
+func TestCloseKeepsTheWALFileAndCheckpoints(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "parley.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := []debate.Event{startedEvent("d1", t0), {DebateID: "d1", Seq: 2, At: t0.Add(time.Second), Kind: debate.KindUserNote, Text: "note"}}
+	if err := s.Append(ctx, log...); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + "-wal"); err != nil {
+		t.Errorf("after Close the -wal file is gone (%v): the next process must create it again", err)
+	}
+
+	alone := filepath.Join(t.TempDir(), "copy.db")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(alone, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(ctx, alone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	got, err := c.Events(ctx, "d1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(log, got); diff != "" {
+		t.Errorf("the database file without its -wal (-want +got): Close did not checkpoint\n%s", diff)
+	}
+}
+
 // TestConcurrentOpen: several processes (here, stores) opening one new file at
 // once all succeed, though each tries to migrate it.
 func TestConcurrentOpen(t *testing.T) {

@@ -46,6 +46,7 @@ func readlink(path string) (string, error) {
 	return string(buf[:n]), nil
 }
 
+// readFile is os.ReadFile in raw system calls (see disabled).
 func readFile(path string) ([]byte, error) {
 	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
@@ -77,7 +78,8 @@ func readFile(path string) ([]byte, error) {
 // on 32 pages spread over it: a cheap sample, where one call over a 64 MB span
 // costs a millisecond.
 func resident(s span) bool {
-	const page, samples = 4096, 32
+	const samples = 32
+	page := uintptr(syscall.Getpagesize())
 	pages := (s.hi - s.lo) / page
 	if pages == 0 {
 		return false

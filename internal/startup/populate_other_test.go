@@ -1,0 +1,5 @@
+//go:build !linux
+
+package startup
+
+func kernelPopulates() bool { return false }

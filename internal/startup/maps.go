@@ -57,3 +57,31 @@ func hex(b []byte, end byte) (v uintptr, rest []byte, ok bool) {
 	}
 	return 0, nil, false
 }
+
+// spareCore reads /proc/loadavg ("0.81 1.86 1.83 2/103 9693": the fourth field is
+// the tasks running or runnable now, out of all) and reports whether, leaving out
+// one, they fit on cpus cores (two at least). They include this process's own two threads, the
+// inits' and the prefault's; on an idle 2-core VM the count read here is 2 or 3,
+// the third a thread passing through (the parent's, the runtime's), so one is
+// let go. Two busy tasks elsewhere make it 4 or more.
+func spareCore(loadavg []byte, cpus int) bool {
+	f := 0
+	for i := 0; i < len(loadavg); i++ {
+		if loadavg[i] == ' ' {
+			f++
+			continue
+		}
+		if f != 3 {
+			continue
+		}
+		n := 0
+		for ; i < len(loadavg) && loadavg[i] >= '0' && loadavg[i] <= '9'; i++ {
+			n = n*10 + int(loadavg[i]-'0')
+		}
+		if i == len(loadavg) || loadavg[i] != '/' {
+			return false
+		}
+		return cpus >= 2 && n <= cpus+1 // with one core there is none to spare
+	}
+	return false
+}

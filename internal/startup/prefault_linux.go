@@ -1,6 +1,7 @@
 package startup
 
 import (
+	"runtime"
 	"syscall"
 	"unsafe"
 )
@@ -22,6 +23,17 @@ func disabled() bool {
 // (the first run after an upgrade) is left to be read on demand as usual: reading
 // the whole 100 MB binary from disk to save faults would cost more than it saves.
 func prefault() {
+	// The prefault is worth its work only on a core that would otherwise idle. With
+	// every core busy (a loaded machine, a parallel test run) it would only add
+	// that work, and the faults it saves cost less than mapping the whole binary.
+	if load, err := readFile("/proc/loadavg"); err != nil || !spareCore(load, runtime.NumCPU()) {
+		return
+	}
+	populate()
+}
+
+// populate maps the executable's mappings that the page cache holds.
+func populate() {
 	self, err := readlink("/proc/self/exe")
 	if err != nil {
 		return

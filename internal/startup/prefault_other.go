@@ -6,3 +6,4 @@ package startup
 // faulted in on demand as usual.
 func disabled() bool { return true }
 func prefault()      {}
+func populate()      {}

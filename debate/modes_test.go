@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/parleyhq/parley/provider"
 )
 
@@ -324,5 +325,30 @@ func TestClarifyQuestionsJoinTheProblem(t *testing.T) {
 	}}
 	if _, err := Run(context.Background(), d2, (&collector{}).emit); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBuiltinModeFilesAreNamedAfterTheirModes: BuiltinMode reads only
+// modes/<name>.yaml, so every built-in mode must be found by its own name, and
+// nothing that is not a mode's name must be.
+func TestBuiltinModeFilesAreNamedAfterTheirModes(t *testing.T) {
+	all := BuiltinModes()
+	if len(all) < 5 {
+		t.Fatalf("%d built-in modes: the embed is broken?", len(all))
+	}
+	for _, want := range all {
+		got, ok := BuiltinMode(want.Name)
+		if !ok {
+			t.Errorf("BuiltinMode(%q) finds nothing: is its file modes/%s.yaml?", want.Name, want.Name)
+			continue
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("BuiltinMode(%q) differs from BuiltinModes' (-want +got):\n%s", want.Name, diff)
+		}
+	}
+	for _, name := range []string{"", "nope", "../modes/standard", "modes/standard", "standard.yaml", "Standard"} {
+		if _, ok := BuiltinMode(name); ok {
+			t.Errorf("BuiltinMode(%q) found a mode", name)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"os"
 	"strings"
 
 	"github.com/parleyhq/parley/internal/config"
@@ -53,4 +54,48 @@ func openStore(ctx context.Context, path string) (store.Store, error) {
 		return nil, usageErr("pass --db PATH or set PARLEY_DB to a writable file", "cannot open the database %s: %v", path, err)
 	}
 	return st, nil
+}
+
+// storeAhead is a store being opened while the command does other work. Opening
+// SQLite in a fresh process takes ~3 ms and preparing a debate (the panel, the
+// mode, the providers) about as long, one after the other on the way to the first
+// model call; on two cores they need not be.
+type storeAhead struct {
+	path string
+	done chan struct{}
+	st   store.Store
+	err  error
+}
+
+// openAhead starts opening the store at path, if its file exists. A new database
+// is only created once wait is called: a command that fails on its input leaves
+// no file behind.
+func openAhead(ctx context.Context, path string) *storeAhead {
+	a := &storeAhead{path: path, done: make(chan struct{})}
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		close(a.done)
+		return a
+	}
+	go func() {
+		defer close(a.done)
+		a.st, a.err = openStore(ctx, path)
+	}()
+	return a
+}
+
+// wait returns the store, opening it now if openAhead did not.
+func (a *storeAhead) wait(ctx context.Context) (store.Store, error) {
+	<-a.done
+	if a.st == nil && a.err == nil {
+		return openStore(ctx, a.path)
+	}
+	return a.st, a.err
+}
+
+// discard closes the store if it was opened: the command stopped before using it.
+func (a *storeAhead) discard() {
+	<-a.done
+	if a.st != nil {
+		a.st.Close()
+	}
 }

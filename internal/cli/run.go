@@ -140,6 +140,7 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 	if (o.clarify || o.interactive) && !o.io.InTTY {
 		return usageErr("run it in a terminal, or drop the flag", "--clarify and --interactive need an interactive terminal on stdin")
 	}
+	ahead := openAhead(ctx, cfg.DBPath(o.db, o.io.Env))
 	svc := &session.Service{Config: cfg, Env: io.Env}
 	p, err := svc.Prepare(ctx, session.Request{
 		Problem:          problem,
@@ -157,9 +158,10 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 		MaxCostUSD:       o.maxCost,
 	})
 	if err != nil {
+		ahead.discard()
 		return err
 	}
-	st, err := openStore(ctx, cfg.DBPath(o.db, o.io.Env))
+	st, err := ahead.wait(ctx)
 	if err != nil {
 		return err
 	}

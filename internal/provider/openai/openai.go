@@ -70,6 +70,7 @@ func New(cfg Config) *Model {
 	if cfg.HTTPClient != nil {
 		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
 	}
+	warm(cfg.API)
 	return &Model{cfg: cfg, client: sdk.NewClient(opts...)}
 }
 

@@ -10,12 +10,8 @@ type span struct{ lo, hi uintptr }
 func mappingsOf(maps []byte, path string) []span {
 	var spans []span
 	for len(maps) > 0 {
-		line := maps
-		if i := indexByte(maps, '\n'); i >= 0 {
-			line, maps = maps[:i], maps[i+1:]
-		} else {
-			maps = nil
-		}
+		var line []byte
+		line, maps, _ = cut(maps, '\n')
 		if len(line) <= len(path) || string(line[len(line)-len(path):]) != path || line[len(line)-len(path)-1] != ' ' {
 			continue
 		}
@@ -60,28 +56,45 @@ func hex(b []byte, end byte) (v uintptr, rest []byte, ok bool) {
 
 // spareCore reads /proc/loadavg ("0.81 1.86 1.83 2/103 9693": the fourth field is
 // the tasks running or runnable now, out of all) and reports whether, leaving out
-// one, they fit on cpus cores (two at least). They include this process's own two threads, the
-// inits' and the prefault's; on an idle 2-core VM the count read here is 2 or 3,
-// the third a thread passing through (the parent's, the runtime's), so one is
-// let go. Two busy tasks elsewhere make it 4 or more.
+// one, they fit on cpus cores, of which there must be two at least. The count
+// includes this process's own two threads, the inits' and the prefault's; on an
+// idle 2-core VM it reads 2 or 3, the third a thread passing through (the
+// parent's, the runtime's), so one is let go. Two busy tasks elsewhere make it 4
+// or more.
 func spareCore(loadavg []byte, cpus int) bool {
-	f := 0
-	for i := 0; i < len(loadavg); i++ {
-		if loadavg[i] == ' ' {
-			f++
-			continue
-		}
-		if f != 3 {
-			continue
-		}
-		n := 0
-		for ; i < len(loadavg) && loadavg[i] >= '0' && loadavg[i] <= '9'; i++ {
-			n = n*10 + int(loadavg[i]-'0')
-		}
-		if i == len(loadavg) || loadavg[i] != '/' {
+	running, _, ok := cut(field(loadavg, 3), '/')
+	if !ok || len(running) == 0 {
+		return false
+	}
+	n := 0
+	for _, c := range running {
+		if c < '0' || c > '9' {
 			return false
 		}
-		return cpus >= 2 && n <= cpus+1 // with one core there is none to spare
+		n = n*10 + int(c-'0')
 	}
-	return false
+	return cpus >= 2 && n <= cpus+1
+}
+
+// field is the nth (from 0) space-separated field of b, or nil.
+func field(b []byte, n int) []byte {
+	for ; n > 0; n-- {
+		i := indexByte(b, ' ')
+		if i < 0 {
+			return nil
+		}
+		b = b[i+1:]
+	}
+	if i := indexByte(b, ' '); i >= 0 {
+		b = b[:i]
+	}
+	return b
+}
+
+// cut is bytes.Cut.
+func cut(b []byte, sep byte) (before, after []byte, found bool) {
+	if i := indexByte(b, sep); i >= 0 {
+		return b[:i], b[i+1:], true
+	}
+	return b, nil, false
 }

@@ -61,13 +61,12 @@ func TestSpareCore(t *testing.T) {
 var ballast = [8 << 20]byte{1}
 
 // TestMain doubles as the child of TestPrefaultMapsTheExecutable: with
-// PREFAULT_REPORT set it waits for init's prefault and prints how much of its own
-// executable's mappings is resident. init's prefault steps aside on a busy
-// machine (TestSpareCore), and tests run beside others, so unless
-// PARLEY_NO_PREFAULT is set the child populates as the prefault would.
+// PREFAULT_REPORT set it prints how much of its own executable's mappings is
+// resident. init's prefault steps aside on a busy machine (TestSpareCore), and
+// tests run beside others, so unless PARLEY_NO_PREFAULT is set the child populates
+// itself, as the prefault would, before it looks.
 func TestMain(m *testing.M) {
 	if os.Getenv("PREFAULT_REPORT") != "" {
-		<-done
 		if !disabled() {
 			populate()
 		}
@@ -77,9 +76,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestPrefaultMapsTheExecutable runs this test binary twice: left alone, the
-// prefault maps nearly all of the executable's pages before main is far along;
-// with PARLEY_NO_PREFAULT=1 only the pages the inits touched are.
+// TestPrefaultMapsTheExecutable runs this test binary twice: populated, nearly all
+// of the executable's pages are mapped; with PARLEY_NO_PREFAULT=1 only the pages
+// the inits touched are.
 func TestPrefaultMapsTheExecutable(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the prefault is Linux's")

@@ -13,8 +13,8 @@
 //     until main calls Done.
 //
 // Both must start early. Go initialises a package once its imports are, and among
-// those ready the first by import path, so this package imports only syscall and
-// unsafe; internal/cli's TestProcessStartup fails if it starts late.
+// those ready the first by import path, so this package imports only syscall,
+// unsafe and runtime; internal/cli's TestProcessStartup fails if it starts late.
 package startup
 
 import _ "unsafe" // for go:linkname
@@ -31,18 +31,10 @@ func setGCPercent(percent int32) (previous int32)
 // gcPercent is the setting from GOGC (100 without it), switched off during init.
 var gcPercent = setGCPercent(-1)
 
-// done is closed when the prefault has finished, or at once when it is off.
-var done = make(chan struct{})
-
 func init() {
-	if disabled() {
-		close(done)
-		return
+	if !disabled() {
+		go prefault()
 	}
-	go func() {
-		defer close(done)
-		prefault()
-	}()
 }
 
 // Done gives the collector back the setting from GOGC. main calls it first thing:

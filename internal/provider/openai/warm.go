@@ -15,7 +15,7 @@ import (
 // seat waiting for the one building them (runtime/trace, docs/STARTUP.md). New
 // builds them once per process, in the background, while its caller goes on to
 // open the store and record the debate's start.
-var warmed [2]sync.Once
+var warmedChat, warmedResponses sync.Once
 
 // Samples in the shape of what generateChat and generateResponses send and read.
 var (
@@ -28,29 +28,14 @@ var (
 )
 
 func warm(api API) {
-	i := 0
 	if api == APIResponses {
-		i = 1
-	}
-	warmed[i].Do(func() { go warmNow(api) })
-}
-
-func warmNow(api API) {
-	if api == APIResponses {
-		p := responses.ResponseNewParams{
-			Model:           "m",
-			Input:           responses.ResponseNewParamsInputUnion{OfString: sdk.String("x")},
-			Store:           sdk.Bool(false),
-			Instructions:    sdk.String("x"),
-			Temperature:     sdk.Float(1),
-			MaxOutputTokens: sdk.Int(1),
-			Reasoning:       shared.ReasoningParam{Effort: shared.ReasoningEffortLow},
-		}
-		_, _ = json.Marshal(p)
-		var ev responses.ResponseStreamEventUnion
-		_ = json.Unmarshal(responsesEventSample, &ev)
+		warmedResponses.Do(func() { go warmResponses() })
 		return
 	}
+	warmedChat.Do(func() { go warmChat() })
+}
+
+func warmChat() {
 	p := sdk.ChatCompletionNewParams{
 		Model:               "m",
 		Messages:            []sdk.ChatCompletionMessageParamUnion{sdk.SystemMessage("x"), sdk.UserMessage("x")},
@@ -62,4 +47,19 @@ func warmNow(api API) {
 	_, _ = json.Marshal(p)
 	var c sdk.ChatCompletionChunk
 	_ = json.Unmarshal(chatChunkSample, &c)
+}
+
+func warmResponses() {
+	p := responses.ResponseNewParams{
+		Model:           "m",
+		Input:           responses.ResponseNewParamsInputUnion{OfString: sdk.String("x")},
+		Store:           sdk.Bool(false),
+		Instructions:    sdk.String("x"),
+		Temperature:     sdk.Float(1),
+		MaxOutputTokens: sdk.Int(1),
+		Reasoning:       shared.ReasoningParam{Effort: shared.ReasoningEffortLow},
+	}
+	_, _ = json.Marshal(p)
+	var ev responses.ResponseStreamEventUnion
+	_ = json.Unmarshal(responsesEventSample, &ev)
 }

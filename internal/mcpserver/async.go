@@ -228,12 +228,17 @@ func (s *Server) status(ctx context.Context, _ *mcp.CallToolRequest, in IDInput)
 	if err != nil {
 		return nil, StatusOutput{}, err
 	}
+	// Whether this server runs the debate is asked before its log is read. A job
+	// counts as done only after its last event is stored, so a job seen done has
+	// its final status in the read that follows; asked after the read, a debate
+	// that finished meanwhile would show as "running" yet run by no one.
+	running := s.jobs.running(id)
 	rec, err := s.record(ctx, id)
 	if err != nil {
 		return nil, StatusOutput{}, err
 	}
 	out := statusOf(rec)
-	out.Running = s.jobs.running(id)
+	out.Running = running && rec.Status == debate.StatusRunning
 	out.Resumable = rec.Status == debate.StatusInterrupted || s.abandoned(ctx, rec)
 	text, err := marshalIndent(out)
 	if err != nil {

@@ -3,6 +3,7 @@ package mcpserver_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -143,7 +144,7 @@ func TestCancelThenResume(t *testing.T) {
 	var calls atomic.Int64
 	models := map[string]provider.Model{"fake:a": slow("a", 150*time.Millisecond, &calls), "fake:b": slow("b", 150*time.Millisecond, &calls)}
 	serverT, clientT := mcp.NewInMemoryTransports()
-	h := newHarnessWith(t, models, serverT, clientT)
+	h := newHarnessWith(t, models, serverT, clientT, nil)
 
 	var started mcpserver.StartOutput
 	structured(t, h.timedCall("start_debate", map[string]any{"problem": "Why is the API slow?", "rounds": 3}, time.Second), &started)
@@ -228,5 +229,50 @@ func TestListModels(t *testing.T) {
 	structured(t, h.timedCall("list_models", nil, time.Second), &out)
 	if len(out.Models) != 1 || out.Models[0]["ref"] != "fake:a" {
 		t.Fatalf("list_models: %+v", out)
+	}
+}
+
+// lagging is a store whose first Events read is slow: it returns what was stored
+// when it was asked, but only after the debate has finished and its job is done,
+// as a read can on a loaded machine.
+type lagging struct {
+	mcpserver.Store
+	once sync.Once
+}
+
+func (l *lagging) Events(ctx context.Context, id string) ([]debate.Event, error) {
+	events, err := l.Store.Events(ctx, id)
+	l.once.Do(func() {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if sum, err := l.Store.Get(ctx, id); err == nil && sum.Status != debate.StatusRunning {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // the job counts as done just after its last event
+	})
+	return events, err
+}
+
+// A status read while the debate runs says it runs, however long the read of its
+// log takes: Running is asked before the log is read. Asked after, a debate that
+// finished meanwhile read as "running" yet not run by anyone, and not resumable.
+func TestStatusOfAFinishingDebateIsConsistent(t *testing.T) {
+	serverT, clientT := mcp.NewInMemoryTransports()
+	h := newHarnessWith(t, map[string]provider.Model{"fake:a": fake("a", 70), "fake:b": fake("b", 70)}, serverT, clientT,
+		func(st mcpserver.Store) mcpserver.Store { return &lagging{Store: st} })
+
+	var started mcpserver.StartOutput
+	structured(t, h.timedCall("start_debate", map[string]any{"problem": "Why is the API slow?", "rounds": 2}, 5*time.Second), &started)
+	var st mcpserver.StatusOutput
+	structured(t, h.timedCall("debate_status", map[string]any{"id": started.ID}, 15*time.Second), &st)
+	if st.Status == debate.StatusRunning && (!st.Running || st.Resumable) {
+		t.Fatalf("a debate this server runs reads as running %v, resumable %v: %+v", st.Running, st.Resumable, st)
+	}
+	if sum, err := h.b.st.Get(context.Background(), started.ID); err != nil || sum.Status != debate.StatusCompleted {
+		t.Fatalf("stored: %+v %v", sum, err)
+	}
+	structured(t, h.timedCall("debate_status", map[string]any{"id": started.ID}, 5*time.Second), &st)
+	if st.Status != debate.StatusCompleted || st.Running {
+		t.Fatalf("after the debate: %+v", st)
 	}
 }

@@ -118,18 +118,23 @@ func newHarness(t *testing.T, models map[string]provider.Model) *harness {
 
 // newHarnessOver connects a client to a new server over the given transports.
 func newHarnessOver(t *testing.T, models map[string]provider.Model, serverT, clientT mcp.Transport) *harness {
-	return newHarnessWith(t, models, serverT, clientT)
+	return newHarnessWith(t, models, serverT, clientT, nil)
 }
 
-// newHarnessWith connects a client to a new server over the given transports.
-func newHarnessWith(t *testing.T, models map[string]provider.Model, serverT, clientT mcp.Transport) *harness {
+// newHarnessWith connects a client to a new server over the given transports;
+// the server reads the store through wrap when it is set.
+func newHarnessWith(t *testing.T, models map[string]provider.Model, serverT, clientT mcp.Transport, wrap func(mcpserver.Store) mcpserver.Store) *harness {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, b: &backend{st: st, models: models}, progress: mcptest.New(), served: make(chan error, 1)}
-	srv := mcpserver.New(mcpserver.Options{Run: h.b.run, Resume: h.b.resume, Store: st, Version: "test",
+	var read mcpserver.Store = st
+	if wrap != nil {
+		read = wrap(st)
+	}
+	srv := mcpserver.New(mcpserver.Options{Run: h.b.run, Resume: h.b.resume, Store: read, Version: "test",
 		Models: func(context.Context) (any, error) { return []map[string]any{{"ref": "fake:a"}}, nil }})
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel

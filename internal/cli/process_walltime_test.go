@@ -252,22 +252,30 @@ func TestProcessVersionFast(t *testing.T) {
 	}
 }
 
+// versionTrace runs `parley version` in a clean home with GODEBUG=godebug and
+// returns what the runtime traced to stderr.
+func versionTrace(tb testing.TB, bin, godebug string) string {
+	tb.Helper()
+	cmd := exec.Command(bin, "version")
+	cmd.Env = []string{"HOME=" + tb.TempDir(), "PATH=", "GODEBUG=" + godebug}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Run(); err != nil {
+		tb.Fatalf("parley version: %v\n%s", err, errb.String())
+	}
+	return errb.String()
+}
+
 // initTotals runs `parley version` with GODEBUG=inittrace=1 and returns the
 // memory allocated by package initialisation, in all and per package. Unlike
 // the time, the allocations of init are the same on every run and every
 // machine, so a budget on them is a test that load cannot make flaky.
 func initTotals(tb testing.TB, bin string) (bytesTotal, allocsTotal int, perPackage map[string]int) {
 	tb.Helper()
-	cmd := exec.Command(bin, "version")
-	cmd.Env = []string{"HOME=" + tb.TempDir(), "PATH=", "GODEBUG=inittrace=1"}
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Run(); err != nil {
-		tb.Fatalf("parley version: %v\n%s", err, errb.String())
-	}
+	trace := versionTrace(tb, bin, "inittrace=1")
 	perPackage = map[string]int{}
 	// init github.com/foo/bar @12 ms, 0.5 ms clock, 1234 bytes, 5 allocs
-	for _, line := range strings.Split(errb.String(), "\n") {
+	for _, line := range strings.Split(trace, "\n") {
 		f := strings.Fields(line)
 		if len(f) != 11 || f[0] != "init" || f[8] != "bytes," {
 			continue
@@ -282,7 +290,7 @@ func initTotals(tb testing.TB, bin string) (bytesTotal, allocsTotal int, perPack
 		perPackage[f[1]] = b
 	}
 	if len(perPackage) < 50 {
-		tb.Fatalf("inittrace listed %d packages: the format changed?\n%s", len(perPackage), errb.String())
+		tb.Fatalf("inittrace listed %d packages: the format changed?\n%s", len(perPackage), trace)
 	}
 	return bytesTotal, allocsTotal, perPackage
 }
@@ -331,17 +339,9 @@ func TestProcessStartup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := builtParley(t)
-	cmd := exec.Command(bin, "version")
-	cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=", "GODEBUG=inittrace=1,gctrace=1"}
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("parley version: %v\n%s", err, errb.String())
-	}
 	var inits []string
 	gcAfter := map[int]bool{} // a collection after the nth init
-	for _, line := range strings.Split(errb.String(), "\n") {
+	for _, line := range strings.Split(versionTrace(t, builtParley(t), "inittrace=1,gctrace=1"), "\n") {
 		f := strings.Fields(line)
 		switch {
 		case len(f) > 2 && f[0] == "init":

@@ -8,9 +8,10 @@
 //     for the first time. On Linux a goroutine asks the kernel to map the
 //     executable's pages on the other core while the inits run on this one
 //     (prefault_linux.go).
-//   - The inits allocate 4.5 MB, over the 4 MB at which the first collection
-//     starts, so collections ran in the middle of them. The collector is held off
-//     until main calls Done.
+//   - The inits allocate 3.75 MB, which with the runtime's own allocations
+//     passes the 4 MB at which the first collection starts, so one or two
+//     collections ran in the middle of them. The collector is held off until
+//     main calls Done.
 //
 // Both must start early. Go initialises a package once its imports are, and among
 // those ready the first by import path, so this package imports only syscall,

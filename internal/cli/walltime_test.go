@@ -51,8 +51,15 @@ func TestWallTimeNearCriticalPath(t *testing.T) {
 	if raceEnabled {
 		limit = 1.15
 	}
-	// Other test packages run on the same 2 cores at the same time, and noise only
-	// ever makes a run slower: the best of three runs is the code's own figure.
+	// CI runs `go test -race ./...` on 2 cores, other packages' tests, browsers and
+	// agent CLIs beside this one: there three runs of one commit measured 1.20–1.34×,
+	// where it measures 1.06–1.09× alone. Ahead of them for the CPU, a like load
+	// here leaves it at 1.06–1.11× (docs/BENCHMARKS.md, session 28), and parley's own
+	// waits still count in full: a 60 ms sleep added after the debate fails the
+	// 1.05 limit, loaded or not.
+	t.Logf("ahead of other processes for the CPU: %v", ahead(t))
+	// Noise only ever makes a run slower: the best of three runs is the code's own
+	// figure.
 	best := 0.0
 	for attempt := 1; attempt <= 3; attempt++ {
 		wall, critical := measureDebate(t, 300*time.Millisecond)

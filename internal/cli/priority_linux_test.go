@@ -11,11 +11,12 @@ import (
 
 // ahead gives every thread of this process a CPU weight above other processes'
 // (nice -10, ~10× the weight of nice 0 under Linux's fair scheduler) until the test
-// ends, and says whether it could. A timing test run this way measures the code
-// rather than the machine: other packages' tests, browsers and agent CLIs that
-// `go test ./...` runs on the same cores give way, while everything parley itself
-// does, sleeps and waits included, still counts in full. Threads the runtime starts
-// meanwhile inherit the weight from the thread that starts them.
+// ends, logs whether it could, and returns that. A timing test run this way
+// measures the code rather than the machine: other packages' tests, browsers and
+// agent CLIs that `go test ./...` runs on the same cores give way, while
+// everything parley itself does, sleeps and waits included, still counts in full.
+// Threads the runtime starts meanwhile, and the processes they start, inherit the
+// weight from the thread that starts them.
 //
 // Written by hand: no library sets a whole Go process's priority, and
 // setpriority(PRIO_PROCESS, pid) changes only the main thread on Linux.
@@ -24,12 +25,11 @@ func ahead(tb testing.TB) bool {
 	const raised = -10
 	before := map[int]int{}
 	for _, tid := range threads() {
-		// The raw system call returns 20 - nice, as Go's wrapper passes it through.
-		p, err := syscall.Getpriority(syscall.PRIO_PROCESS, tid)
+		n, err := nice(tid)
 		if err != nil {
 			continue // the thread is gone
 		}
-		before[tid] = 20 - p
+		before[tid] = n
 		if err := syscall.Setpriority(syscall.PRIO_PROCESS, tid, raised); err != nil {
 			tb.Logf("cannot raise this process's CPU priority (%v): the figure includes the machine's load", err)
 			restore(before)
@@ -37,24 +37,27 @@ func ahead(tb testing.TB) bool {
 		}
 	}
 	tb.Cleanup(func() { restore(before) })
+	tb.Logf("ahead of other processes for the CPU, children included (nice %d)", raised)
 	return true
 }
 
+// nice is a thread's nice value. The raw system call returns 20 - nice, and Go's
+// wrapper passes it through.
+func nice(tid int) (int, error) {
+	p, err := syscall.Getpriority(syscall.PRIO_PROCESS, tid)
+	return 20 - p, err
+}
+
 // restore puts the threads that were there back at their nice value, and those
-// started since at the first one's (all of a Go test process's threads start at
+// started since at the main thread's (all of a Go test process's threads start at
 // the same nice). It goes over the threads twice: one started during the first
 // pass by a thread not yet put back would inherit the raised weight.
 func restore(before map[int]int) {
-	base := 0
-	for _, n := range before {
-		base = n
-		break
-	}
 	for range 2 {
 		for _, tid := range threads() {
 			n, ok := before[tid]
 			if !ok {
-				n = base
+				n = before[os.Getpid()]
 			}
 			_ = syscall.Setpriority(syscall.PRIO_PROCESS, tid, n)
 		}
@@ -77,11 +80,11 @@ func threads() []int {
 
 func niceOf(tb testing.TB, tid int) int {
 	tb.Helper()
-	p, err := syscall.Getpriority(syscall.PRIO_PROCESS, tid)
+	n, err := nice(tid)
 	if err != nil {
 		tb.Fatalf("getpriority %d: %v", tid, err)
 	}
-	return 20 - p
+	return n
 }
 
 // TestAheadRaisesEveryThreadAndPutsThemBack: while a timing test runs, every thread

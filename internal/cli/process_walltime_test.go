@@ -201,7 +201,7 @@ func TestProcessWallTimeNearCriticalPath(t *testing.T) {
 		limit = 1.25
 	}
 	bin := builtParley(t)
-	t.Logf("ahead of other processes for the CPU (the child inherits it): %v", ahead(t))
+	ahead(t)
 	// The machine is shared: noise only ever makes a run slower, so the best of a few
 	// runs is the code's own figure.
 	best := 0.0
@@ -245,7 +245,7 @@ func TestProcessVersionFast(t *testing.T) {
 		limit = 100 * time.Millisecond
 	}
 	bin := builtParley(t)
-	t.Logf("ahead of other processes for the CPU (the child inherits it): %v", ahead(t))
+	ahead(t)
 	env := []string{"HOME=" + t.TempDir(), "PATH="}
 	best := versionBest(t, bin, env, 15)
 	t.Logf("parley version: best of 15 %v (GOMAXPROCS %d)", best, runtime.GOMAXPROCS(0))
